@@ -1,0 +1,20 @@
+package dev.groklab.backend;
+
+/**
+ * Hyper-parameters of one fused Adam/AdamW update over a parameter with a leading model axis of
+ * size {@code lr.length}: model m uses {@code lr[m]} and {@code weightDecay[m]} (ensembles sweep
+ * them). Decoupled decay (AdamW) shrinks p by lr·wd·(p − decayTarget) before the Adam step;
+ * {@code step} is 1-based and sets the bias corrections.
+ */
+public record AdamStep(float[] lr, float[] weightDecay, float beta1, float beta2, float eps, int step) {
+    public AdamStep {
+        if (lr.length != weightDecay.length) throw new IllegalArgumentException("adamw: lr and weight decay differ in model count");
+        if (step < 1) throw new IllegalArgumentException("adamw: step must be >= 1, got " + step);
+    }
+
+    public int models() { return lr.length; }
+
+    public float biasCorrection1() { return (float) (1 - Math.pow(beta1, step)); }
+
+    public float biasCorrection2() { return (float) (1 - Math.pow(beta2, step)); }
+}
