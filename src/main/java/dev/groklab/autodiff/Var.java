@@ -1,0 +1,143 @@
+package dev.groklab.autodiff;
+
+import dev.groklab.backend.Backend;
+import dev.groklab.backend.Backends;
+import dev.groklab.backend.Binary;
+import dev.groklab.tensor.Shapes;
+import dev.groklab.tensor.Tensor;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A node of the reverse-mode tape: a value, its gradient, and how to push a gradient back to
+ * its parents. Leaves that require gradients are parameters; everything else is recorded by
+ * {@link Ops} while {@link Grad#enabled()}.
+ */
+public final class Var {
+    /** Pushes this node's gradient into its parents' gradients. */
+    @FunctionalInterface
+    public interface Backward { void apply(Tensor grad); }
+
+    private final String op;
+    private final Tensor value;
+    private final Var[] parents;
+    private final Backward backward;
+    private final boolean requiresGrad;
+    private Tensor grad;
+    private boolean gradOwned;
+
+    private Var(String op, Tensor value, Var[] parents, Backward backward, boolean requiresGrad) {
+        this.op = op;
+        this.value = value;
+        this.parents = parents;
+        this.backward = backward;
+        this.requiresGrad = requiresGrad;
+    }
+
+    /** A parameter: a leaf whose gradient is kept. */
+    public static Var param(Tensor value) { return new Var("param", value, new Var[0], null, true); }
+
+    /** A constant: no gradient flows into it. */
+    public static Var constant(Tensor value) { return new Var("const", value, new Var[0], null, false); }
+
+    /** Records an op's result; with the tape off, or no parent needing gradients, it is a constant. */
+    static Var of(String op, Tensor value, Var[] parents, Backward backward) {
+        boolean needs = false;
+        if (Grad.enabled()) for (Var p : parents) needs |= p.requiresGrad;
+        return needs ? new Var(op, value, parents, backward, true) : new Var(op, value, new Var[0], null, false);
+    }
+
+    public Tensor value() { return value; }
+    public String op() { return op; }
+    public boolean requiresGrad() { return requiresGrad; }
+    public int[] shape() { return value.shape(); }
+    public Backend backend() { return Backends.of(value); }
+
+    /** The accumulated gradient, or null before any backward pass reached this node. */
+    public Tensor grad() { return grad; }
+
+    public void zeroGrad() { grad = null; gradOwned = false; }
+
+    /**
+     * Adds g to this node's gradient. {@code owned} means g is a fresh dense tensor nobody else
+     * holds, so it can be adopted without a copy; broadcast results are summed down first.
+     */
+    void accumulate(Tensor g, boolean owned) {
+        if (!requiresGrad) return;
+        Backend be = Backends.of(g);
+        if (!g.sameShape(value)) {
+            Tensor r = be.empty(value.dtype(), value.shape());
+            be.sumTo(g, r, false);
+            g = r;
+            owned = true;
+        }
+        if (grad == null) {
+            if (owned && g.isContiguous() && g.dtype() == value.dtype()) {
+                grad = g;
+            } else {
+                grad = be.empty(value.dtype(), value.shape());
+                be.copy(g, grad);
+            }
+            gradOwned = true;
+        } else {
+            be.binary(Binary.ADD, grad, g, grad);
+        }
+    }
+
+    /** Back-propagates from a scalar (numel 1): d self / d self = 1. */
+    public void backward() {
+        if (value.numel() != 1) {
+            throw new IllegalArgumentException("backward: needs a scalar, got shape " + Shapes.str(value.shape())
+                    + "; pass a seed gradient instead");
+        }
+        Backend be = backend();
+        Tensor one = be.empty(value.dtype(), value.shape());
+        be.fill(one, 1);
+        backward(one);
+    }
+
+    /** Back-propagates a seed gradient of this node's shape through the tape. */
+    public void backward(Tensor seed) {
+        if (!requiresGrad) throw new IllegalStateException("backward: " + op + " does not depend on any parameter");
+        if (!seed.sameShape(value)) {
+            throw new IllegalArgumentException("backward: seed " + Shapes.str(seed.shape()) + " vs value " + Shapes.str(value.shape()));
+        }
+        List<Var> order = topologicalOrder();
+        accumulate(seed, false);
+        for (Var v : order) {
+            if (v.backward != null && v.grad != null) v.backward.apply(v.grad);
+        }
+    }
+
+    /** Nodes reachable from this one, each after every node that uses it (iterative DFS). */
+    private List<Var> topologicalOrder() {
+        List<Var> post = new ArrayList<>();
+        Set<Var> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        Deque<Object[]> stack = new ArrayDeque<>();
+        stack.push(new Object[]{this, 0});
+        seen.add(this);
+        while (!stack.isEmpty()) {
+            Object[] top = stack.peek();
+            Var v = (Var) top[0];
+            int i = (Integer) top[1];
+            if (i < v.parents.length) {
+                top[1] = i + 1;
+                Var p = v.parents[i];
+                if (p.requiresGrad && seen.add(p)) stack.push(new Object[]{p, 0});
+            } else {
+                stack.pop();
+                post.add(v);
+            }
+        }
+        Collections.reverse(post);
+        return post;
+    }
+
+    @Override public String toString() { return "Var(" + op + ", " + value + ")"; }
+}

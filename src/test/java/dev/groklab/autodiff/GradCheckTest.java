@@ -1,0 +1,111 @@
+package dev.groklab.autodiff;
+
+import dev.groklab.backend.Backend;
+import dev.groklab.backend.Backends;
+import dev.groklab.tensor.Scope;
+import dev.groklab.tensor.Tensor;
+import dev.groklab.testing.Check;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.Random;
+import java.util.function.Function;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Every op's backward against central finite differences in float64. */
+class GradCheckTest {
+    private final Backend be = Backends.cpu();
+    private final Random r = Check.rng();
+    private Scope scope;
+
+    @BeforeEach void open() { scope = Scope.open(); }
+
+    @AfterEach void close() { scope.close(); }
+
+    private Tensor x(int... shape) { return Check.randnF64(be, r, shape); }
+
+    private Tensor positive(int... shape) {
+        Tensor t = x(shape);
+        for (int i = 0; i < t.numel(); i++) t.setDouble(i, 0.5 + Math.abs(t.getDouble(i)));
+        return t;
+    }
+
+    private void ok(String what, Function<Var[], Var> f, Tensor... in) {
+        GradCheck.Result res = GradCheck.check(f, r.nextLong(), in);
+        assertTrue(res.relativeError() < 1e-6, what + ": " + res);
+    }
+
+    @Test void matmul() {
+        ok("matmul", v -> Ops.matmul(v[0], v[1]), x(5, 3), x(3, 7));
+        ok("batched matmul", v -> Ops.matmul(v[0], v[1]), x(2, 3, 5, 3), x(2, 3, 3, 4));
+        ok("shared weight", v -> Ops.matmul(v[0], v[1]), x(3, 5, 3), x(3, 2));
+        ok("shared left", v -> Ops.matmul(v[0], v[1]), x(5, 3), x(3, 3, 2));
+        ok("transposed view", v -> Ops.matmul(Ops.transpose(v[0], 0, 1), v[1]), x(3, 5), x(3, 4));
+    }
+
+    @Test void elementwiseWithBroadcasting() {
+        ok("add", v -> Ops.add(v[0], v[1]), x(3, 5), x(1, 5));
+        ok("sub", v -> Ops.sub(v[0], v[1]), x(3, 1), x(4));
+        ok("mul", v -> Ops.mul(v[0], v[1]), x(2, 3, 5), x(2, 1, 5));
+        ok("div", v -> Ops.div(v[0], v[1]), x(3, 5), positive(3, 5));
+        ok("scalars", v -> Ops.pow(Ops.addScalar(Ops.mulScalar(v[0], 1.7), 0.3), 3), x(3, 4));
+        ok("pow on positive", v -> Ops.pow(v[0], 0.5), positive(7));
+    }
+
+    @Test void unaries() {
+        ok("neg", v -> Ops.neg(v[0]), x(7));
+        ok("relu", v -> Ops.relu(v[0]), x(3, 5));
+        ok("gelu", v -> Ops.gelu(v[0]), x(3, 5));
+        ok("tanh", v -> Ops.tanh(v[0]), x(3, 5));
+        ok("exp", v -> Ops.exp(v[0]), x(3, 5));
+        ok("log", v -> Ops.log(v[0]), positive(3, 5));
+        ok("square", v -> Ops.square(v[0]), x(3, 5));
+        ok("sqrt", v -> Ops.sqrt(v[0]), positive(3, 5));
+        ok("abs", v -> Ops.abs(v[0]), x(3, 5));
+    }
+
+    @Test void reductionsAndShapes() {
+        ok("sum axis", v -> Ops.sum(v[0], false, 1), x(3, 5, 2));
+        ok("sum keep", v -> Ops.sum(v[0], true, 0, 2), x(3, 5, 2));
+        ok("mean", v -> Ops.mean(v[0], false, -1), x(3, 5));
+        ok("sumAll", v -> Ops.sumAll(v[0]), x(3, 5));
+        ok("reshape", v -> Ops.reshape(Ops.mul(v[0], v[0]), 5, 3), x(3, 5));
+        ok("permute", v -> Ops.mul(Ops.permute(v[0], 2, 0, 1), v[1]), x(3, 5, 2), x(2, 3, 5));
+        ok("slice", v -> Ops.square(Ops.slice(v[0], 1, 1, 4)), x(3, 5));
+        ok("concat", v -> Ops.square(Ops.concat(1, v[0], v[1])), x(3, 2), x(3, 5));
+    }
+
+    @Test void rows() {
+        ok("softmax", v -> Ops.softmax(v[0]), x(3, 7));
+        ok("logSoftmax", v -> Ops.logSoftmax(v[0]), x(3, 7));
+        int[] targets = {2, 0, 6};
+        ok("crossEntropy", v -> Ops.crossEntropy(v[0], be.fromHost(targets, 3)), x(3, 7));
+        ok("crossEntropy ensemble", v -> Ops.crossEntropy(v[0], be.fromHost(targets, 3)), x(2, 3, 7));
+        ok("mse", v -> Ops.mse(v[0], v[1]), x(3, 5), x(3, 5));
+        ok("layerNorm", v -> Ops.layerNorm(v[0], v[1], v[2], 1e-5), x(4, 7), x(7), x(7));
+        ok("layerNorm groups", v -> Ops.layerNorm(v[0], v[1], v[2], 1e-5), x(2, 3, 5), x(2, 5), x(2, 5));
+    }
+
+    @Test void attention() {
+        ok("attention causal", v -> Ops.attention(v[0], v[1], v[2], true), x(2, 3, 4, 5), x(2, 3, 4, 5), x(2, 3, 4, 5));
+        ok("attention full", v -> Ops.attention(v[0], v[1], v[2], false), x(3, 5, 3), x(3, 5, 3), x(3, 5, 3));
+    }
+
+    @Test void embeddingAndDropout() {
+        Tensor idx = be.fromHost(new int[]{1, 3, 1, 0, 4}, 5);
+        ok("embedding", v -> Ops.square(Ops.embedding(v[0], idx)), x(5, 3));
+        ok("embedding ensemble", v -> Ops.square(Ops.embedding(v[0], idx)), x(2, 5, 3));
+        Tensor perModel = be.fromHost(new int[]{1, 3, 2, 0, 4, 4}, 2, 3);
+        ok("embedding per model", v -> Ops.square(Ops.embedding(v[0], perModel)), x(2, 5, 3));
+        ok("dropout", v -> Ops.dropout(v[0], 0.3, 11, 2, 5), x(4, 9));
+    }
+
+    @Test void composedMlpLoss() {
+        int[] targets = {1, 0, 2, 2, 1};
+        ok("mlp", v -> Ops.meanAll(Ops.crossEntropy(
+                Ops.matmul(Ops.relu(Ops.add(Ops.matmul(v[0], v[1]), v[2])), v[3]), be.fromHost(targets, 5))),
+                x(5, 4), x(4, 6), x(6), x(6, 3));
+    }
+}
