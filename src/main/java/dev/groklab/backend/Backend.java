@@ -127,6 +127,12 @@ public interface Backend {
      */
     void adamw(Tensor p, Tensor g, Tensor m, Tensor v, Tensor decayTarget, AdamStep h);
 
+    /**
+     * One fused SGD step (see {@link SgdStep}); {@code buf} is the momentum buffer (ignored and may
+     * be null when momentum is 0); {@code decayTarget} null decays toward zero.
+     */
+    void sgd(Tensor p, Tensor g, Tensor buf, Tensor decayTarget, SgdStep h);
+
     // ---- randomness ---------------------------------------------------------------------------
 
     /**

@@ -5,6 +5,7 @@ import dev.groklab.backend.Backend;
 import dev.groklab.backend.Binary;
 import dev.groklab.backend.MatmulPlan;
 import dev.groklab.backend.ScalarOp;
+import dev.groklab.backend.SgdStep;
 import dev.groklab.backend.Unary;
 import dev.groklab.rng.Philox;
 import dev.groklab.tensor.CpuStorage;
@@ -573,6 +574,33 @@ public class ReferenceBackend implements Backend {
             m.setDouble(i, mi);
             v.setDouble(i, vi);
             p.setDouble(i, pi);
+        }
+    }
+
+    @Override public void sgd(Tensor p, Tensor g, Tensor buf, Tensor decayTarget, SgdStep h) {
+        live("sgd", p, g);
+        boolean mom = h.momentum() != 0;
+        if (mom) live("sgd", buf);
+        if (decayTarget != null) live("sgd", decayTarget);
+        for (Tensor t : new Tensor[]{g, mom ? buf : null, decayTarget}) {
+            if (t != null && !p.sameShape(t)) {
+                throw new IllegalArgumentException("sgd: state " + Shapes.str(t.shape()) + " differs from parameter " + Shapes.str(p.shape()));
+            }
+        }
+        if (p.rank() == 0 || p.dim(0) != h.models()) {
+            throw new IllegalArgumentException("sgd: parameter " + Shapes.str(p.shape()) + " needs a leading model axis of " + h.models());
+        }
+        int n = p.numel(), per = n / h.models();
+        for (int i = 0; i < n; i++) {
+            int model = i / per;
+            double pi = p.getDouble(i);
+            double gi = g.getDouble(i) + h.weightDecay()[model] * (pi - (decayTarget == null ? 0 : decayTarget.getDouble(i)));
+            if (mom) {
+                double b = h.step() == 1 ? gi : h.momentum() * buf.getDouble(i) + (1 - h.dampening()) * gi;
+                buf.setDouble(i, b);
+                gi = h.nesterov() ? gi + h.momentum() * b : b;
+            }
+            p.setDouble(i, pi - h.lr()[model] * gi);
         }
     }
 

@@ -1,0 +1,15 @@
+package dev.groklab.backend;
+
+/**
+ * Hyper-parameters of one fused SGD step over a parameter with a leading model axis: L2 decay
+ * coupled into the gradient (g + wd·(p − decayTarget)), momentum buffer
+ * buf ← μ·buf + (1 − dampening)·g (buf ← g on the first step), Nesterov look-ahead optional.
+ */
+public record SgdStep(float[] lr, float[] weightDecay, float momentum, float dampening, boolean nesterov, int step) {
+    public SgdStep {
+        if (lr.length != weightDecay.length) throw new IllegalArgumentException("sgd: lr and weight decay differ in model count");
+        if (step < 1) throw new IllegalArgumentException("sgd: step must be >= 1, got " + step);
+    }
+
+    public int models() { return lr.length; }
+}

@@ -1,0 +1,108 @@
+package dev.groklab.cli;
+
+import dev.groklab.backend.Backend;
+import dev.groklab.backend.cpu.CpuBackend;
+import dev.groklab.backend.cpu.Parallel;
+import dev.groklab.bench.KernelSuite;
+import dev.groklab.bench.MatmulSuite;
+import dev.groklab.bench.OpenBlas;
+import dev.groklab.bench.Timer;
+import jdk.incubator.vector.FloatVector;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** Times the kernels: matmul against OpenBLAS in the same run, memory-bound kernels in GB/s. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Benchmark kernels: float32 matmul (square sizes and the grokking model's shapes) against "
+                + "OpenBLAS in the same run, and cross-entropy, AdamW and attention in GB/s.",
+                "Times are medians over repetitions after a warm-up."})
+public final class BenchCommand implements Callable<Integer> {
+    static final List<String> KERNELS = List.of("matmul", "attention", "cross-entropy", "adamw", "all");
+    static final List<String> BACKENDS = List.of("cpu");
+
+    @Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--kernel", defaultValue = "all", paramLabel = "KERNEL",
+            description = "matmul, attention, cross-entropy, adamw or all (default: ${DEFAULT-VALUE}).")
+    String kernel;
+
+    @Option(names = "--sizes", split = ",", paramLabel = "N",
+            description = "Square matmul sizes, comma separated (default: 64,128,256,512,1024,2048; 64..1024 with --quick).")
+    int[] sizes;
+
+    @Option(names = "--backend", defaultValue = "cpu", paramLabel = "BACKEND",
+            description = "Backend to time: cpu (default: ${DEFAULT-VALUE}).")
+    String backend;
+
+    @Option(names = "--threads", paramLabel = "T",
+            description = "Threads for groklab and OpenBLAS (default: all cores).")
+    Integer threads;
+
+    @Option(names = "--quick", description = "Shorter warm-up and fewer repetitions; skips the 2048 size.")
+    boolean quick;
+
+    @Override public Integer call() {
+        CommandLine cl = spec.commandLine();
+        if (!KERNELS.contains(kernel)) {
+            throw new CommandLine.ParameterException(cl, "Invalid value for option '--kernel': '" + kernel
+                    + "' (expected one of " + String.join(", ", KERNELS) + ")");
+        }
+        if (!BACKENDS.contains(backend)) {
+            throw new CommandLine.ParameterException(cl, "Invalid value for option '--backend': '" + backend
+                    + "' (expected one of " + String.join(", ", BACKENDS) + "; no other backend is built yet)");
+        }
+        if (threads != null && threads < 1) {
+            throw new CommandLine.ParameterException(cl, "Invalid value for option '--threads': " + threads + " (expected >= 1)");
+        }
+        if (sizes != null) {
+            for (int s : sizes) {
+                if (s < 1) throw new CommandLine.ParameterException(cl, "Invalid value for option '--sizes': " + s + " (expected >= 1)");
+            }
+        }
+        // The thread pool reads this once, when first used: set it before anything touches it.
+        if (threads != null) System.setProperty("groklab.threads", Integer.toString(threads));
+        PrintWriter out = cl.getOut();
+        int t = Parallel.threads();
+        if (threads != null && t != threads) {
+            out.printf("note: the thread pool had already started with %d threads; --threads %d is ignored%n", t, threads);
+        }
+        Backend be = CpuBackend.get();
+        Timer.Settings settings = quick ? Timer.Settings.QUICK : Timer.Settings.DEFAULT;
+        out.printf("groklab bench: %s backend, %d threads, %d-bit vectors, Java %s%n", be, t,
+                FloatVector.SPECIES_PREFERRED.vectorBitSize(), Runtime.version());
+
+        boolean all = kernel.equals("all");
+        if (all || kernel.equals("matmul")) {
+            boolean blas = OpenBlas.available();
+            if (blas) {
+                OpenBlas.setThreads(t);
+                out.printf("OpenBLAS: %s (%s), %d threads%n", OpenBlas.library(), OpenBlas.config().trim(), OpenBlas.threads());
+            } else {
+                out.println("OpenBLAS unavailable (" + OpenBlas.reason() + "): groklab figures only");
+            }
+            int[] sq = sizes != null ? sizes
+                    : quick ? Arrays.stream(MatmulSuite.SQUARE_SIZES).filter(s -> s <= 1024).toArray() : MatmulSuite.SQUARE_SIZES;
+            MatmulSuite.runAll(be, MatmulSuite.cases(sq, true), settings, blas, out);
+            out.println();
+        }
+        List<KernelSuite.Row> rows = new ArrayList<>();
+        if (all || kernel.equals("cross-entropy")) rows.addAll(KernelSuite.crossEntropy(be, settings));
+        if (all || kernel.equals("adamw")) rows.addAll(KernelSuite.adamw(be, settings));
+        if (all || kernel.equals("attention")) rows.addAll(KernelSuite.attention(be, settings));
+        if (!rows.isEmpty()) KernelSuite.print(rows, out);
+        out.flush();
+        return 0;
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new BenchCommand()).execute(args));
+    }
+}

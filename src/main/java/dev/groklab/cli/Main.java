@@ -1,0 +1,31 @@
+package dev.groklab.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The groklab command line: a thin layer over experiments, benchmarks and device queries. */
+@Command(name = "groklab",
+        mixinStandardHelpOptions = true,
+        versionProvider = Version.class,
+        description = "Grokking and loss-landscape research engine: tensors, autodiff, SIMD/OpenCL/CUDA kernels.",
+        subcommands = {GrokCommand.class, TrainCommand.class, WalkCommand.class, DevicesCommand.class, BenchCommand.class,
+                CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs a command line and returns its exit code (2 for bad input). */
+    public static int run(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler(new Errors());
+        cl.setParameterExceptionHandler(new Errors());
+        return cl.execute(args);
+    }
+
+    @Override public void run() {
+        spec.commandLine().usage(System.out);
+    }
+}

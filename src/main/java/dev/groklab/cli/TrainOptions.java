@@ -1,0 +1,148 @@
+package dev.groklab.cli;
+
+import dev.groklab.data.Task;
+import dev.groklab.train.TrainConfig;
+import picocli.CommandLine.Option;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The options of a training run. Unset options take the preset's value, then the default, so
+ * `--preset nanda --wd 0` changes only the weight decay.
+ */
+final class TrainOptions {
+    @Option(names = "--preset", description = "Start from a named configuration: ${COMPLETION-CANDIDATES}.")
+    Preset preset;
+
+    @Option(names = "--task", description = "Operation: add, sub, div, mul, x2+y2, x2+xy+y2, x2+xy+y2+x, x3+xy, x3+xy2+y, div-or-sub, s5, s5-conj, s5-xyx (default add).")
+    String task;
+    @Option(names = "--p", description = "Modulus (prime for division tasks; default 97).") Integer p;
+    @Option(names = "--frac", description = "Fraction of the table used for training, in (0, 1) (default 0.3).") Double frac;
+    @Option(names = "--split-seed", description = "Seed of the train/test split and minibatch order (default 0).") Long splitSeed;
+    @Option(names = "--op-token", arity = "0..1", description = "Inputs [x, op, y, =] instead of [x, y, =].") Boolean opToken;
+
+    @Option(names = "--model", description = "transformer, mlp (learned embeddings), mlp-onehot (default transformer).") String model;
+    @Option(names = "--layers", description = "Transformer blocks (default 1).") Integer layers;
+    @Option(names = "--d-model", description = "Residual width (default 128).") Integer dModel;
+    @Option(names = "--heads", description = "Attention heads (default 4).") Integer heads;
+    @Option(names = "--d-mlp", description = "Transformer MLP width (default 4·d_model).") Integer dMlp;
+    @Option(names = "--act", description = "relu or gelu (default relu).") String act;
+    @Option(names = "--layer-norm", arity = "0..1", description = "LayerNorm before attention, MLP and readout (default off).") Boolean layerNorm;
+    @Option(names = "--biases", arity = "0..1", description = "Bias vectors in linear layers (default off).") Boolean biases;
+    @Option(names = "--dropout", description = "Dropout after attention and MLP outputs (default 0).") Double dropout;
+    @Option(names = "--embed", description = "MLP token embedding width (default 12 for mlp).") Integer embed;
+    @Option(names = "--hidden", split = ",", description = "MLP hidden widths, e.g. 200,200 (default 48).") int[] hidden;
+
+    @Option(names = "--optimizer", description = "adamw (decoupled decay), adam (L2 decay in the gradient), sgd (default adamw).") String optimizer;
+    @Option(names = "--lr", split = ",", description = "Learning rate(s); a list trains one model per value (default 1e-3).") List<Float> lr;
+    @Option(names = "--wd", split = ",", description = "Weight decay(s); a list trains one model per value (default 1).") List<Float> wd;
+    @Option(names = "--beta1", description = "Adam beta1 (default 0.9).") Float beta1;
+    @Option(names = "--beta2", description = "Adam beta2 (default 0.98).") Float beta2;
+    @Option(names = "--eps", description = "Adam epsilon (default 1e-8).") Float eps;
+    @Option(names = "--momentum", description = "SGD momentum (default 0).") Float momentum;
+    @Option(names = "--nesterov", arity = "0..1", description = "Nesterov momentum for sgd.") Boolean nesterov;
+    @Option(names = "--coupled-wd", arity = "0..1", description = "Add weight decay to the gradient (L2) instead of decoupling it.") Boolean coupledWd;
+    @Option(names = "--wd-to-init", arity = "0..1", description = "Decay toward the initial weights instead of zero.") Boolean wdToInit;
+    @Option(names = "--schedule", description = "constant or cosine, after warmup (default constant).") String schedule;
+    @Option(names = "--warmup", description = "Linear warmup steps (default 10).") Integer warmup;
+    @Option(names = "--lr-jump", description = "FACTOR@STEP: multiply the learning rate by FACTOR after STEP (e.g. 10@1000).") String lrJump;
+
+    @Option(names = "--steps", description = "Optimizer steps (default 10000).") Integer steps;
+    @Option(names = "--batch", description = "Minibatch size; 0 = full batch (default 0).") Integer batch;
+    @Option(names = "--seed", description = "Init seed of the first model (default 0).") Long seed;
+    @Option(names = "--seeds", description = "Models with init seeds seed..seed+N-1, trained together (default 1).") Integer seeds;
+    @Option(names = "--eval-every", description = "Steps between evaluations (default 100).") Integer evalEvery;
+    @Option(names = "--checkpoint-every", description = "Steps between checkpoints; 0 = only at the end (default 1000).") Integer checkpointEvery;
+    @Option(names = "--backend", description = "auto, cpu, opencl[:P:D], cuda (default auto).") String backend;
+
+    enum Preset { nanda, power, grok }
+
+    private static <T> T pick(T explicit, T preset, T fallback) {
+        return explicit != null ? explicit : preset != null ? preset : fallback;
+    }
+
+    /** Resolves options against the preset and the defaults; validates what is cheap to check. */
+    TrainConfig resolve(Preset fallbackPreset) {
+        Preset pr = preset != null ? preset : fallbackPreset;
+        TrainOptions d = pr == null ? new TrainOptions() : presetValues(pr);
+        String taskName = pick(task, d.task, "add");
+        Task.parse(taskName);
+        int pp = pick(p, d.p, 97);
+        double fr = pick(frac, d.frac, 0.3);
+        if (!(fr > 0 && fr < 1)) throw new IllegalArgumentException("--frac must be in (0, 1), got " + fr);
+        int dm = pick(dModel, d.dModel, 128);
+        long s0 = pick(seed, d.seed, 0L);
+        int ns = pick(seeds, d.seeds, 1);
+        if (ns < 1) throw new IllegalArgumentException("--seeds must be >= 1, got " + ns);
+        List<Long> seedList = new ArrayList<>();
+        for (int i = 0; i < ns; i++) seedList.add(s0 + i);
+        List<Float> lrs = pick(lr, d.lr, List.of(1e-3f)), wds = pick(wd, d.wd, List.of(1f));
+        for (float v : lrs) if (!(v > 0)) throw new IllegalArgumentException("--lr values must be > 0, got " + v);
+        for (float v : wds) if (!(v >= 0)) throw new IllegalArgumentException("--wd values must be >= 0, got " + v);
+        double jumpF = 1;
+        int jumpS = 0;
+        String jump = pick(lrJump, d.lrJump, null);
+        if (jump != null) {
+            String[] parts = jump.split("@");
+            try {
+                jumpF = Double.parseDouble(parts[0]);
+                jumpS = Integer.parseInt(parts[1]);
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("--lr-jump: want FACTOR@STEP such as 10@1000, got '" + jump + "'");
+            }
+        }
+        String opt = pick(optimizer, d.optimizer, "adamw");
+        int st = pick(steps, d.steps, 10000);
+        int bt = pick(batch, d.batch, 0);
+        if (pr == Preset.power && batch == null) {
+            bt = powerBatch((int) Math.round(fr * Task.parse(taskName).rowCount(pp)));
+        }
+        if (bt < 0) throw new IllegalArgumentException("--batch must be >= 0 (0 = full batch), got " + bt);
+        TrainConfig base = new TrainConfig(taskName, pp, fr, pick(splitSeed, d.splitSeed, 0L), pick(opToken, d.opToken, false),
+                pick(model, d.model, "transformer"), pick(layers, d.layers, 1), dm, pick(heads, d.heads, 4),
+                pick(dMlp, d.dMlp, 4 * dm), pick(act, d.act, "relu"), pick(layerNorm, d.layerNorm, false),
+                pick(biases, d.biases, false), pick(dropout, d.dropout, 0.0), pick(embed, d.embed, 12),
+                pick(hidden, d.hidden, new int[]{48}), opt, null, null, null,
+                pick(beta1, d.beta1, 0.9f), pick(beta2, d.beta2, 0.98f), pick(eps, d.eps, 1e-8f),
+                pick(momentum, d.momentum, 0f), pick(nesterov, d.nesterov, false), pick(coupledWd, d.coupledWd, false),
+                pick(wdToInit, d.wdToInit, false), pick(schedule, d.schedule, "constant"), pick(warmup, d.warmup, 10),
+                jumpF, jumpS, st, bt, pick(evalEvery, d.evalEvery, 100), pick(checkpointEvery, d.checkpointEvery, 1000),
+                pick(backend, d.backend, "auto"));
+        return TrainConfig.grid(base, seedList, lrs, wds);
+    }
+
+    /** The values each preset sets (everything else falls through to the defaults). */
+    static TrainOptions presetValues(Preset pr) {
+        TrainOptions o = new TrainOptions();
+        switch (pr) {
+            case nanda -> {
+                // Nanda et al.: 1-layer ReLU transformer, x+y mod 113, 30% data, full-batch AdamW wd 1.
+                o.task = "add"; o.p = 113; o.frac = 0.3; o.model = "transformer"; o.layers = 1; o.dModel = 128; o.heads = 4;
+                o.dMlp = 512; o.act = "relu"; o.layerNorm = false; o.optimizer = "adamw"; o.lr = List.of(1e-3f);
+                o.wd = List.of(1f); o.beta1 = 0.9f; o.beta2 = 0.98f; o.warmup = 10; o.batch = 0; o.steps = 25000;
+                o.evalEvery = 100; o.checkpointEvery = 1000;
+            }
+            case power -> {
+                // Power et al.: 2-layer transformer, p 97, [x, op, y, =], minibatch min(512, N/2).
+                o.task = "div"; o.p = 97; o.frac = 0.5; o.model = "transformer"; o.layers = 2; o.dModel = 128; o.heads = 4;
+                o.dMlp = 512; o.opToken = true; o.optimizer = "adamw"; o.lr = List.of(1e-3f); o.wd = List.of(1f);
+                o.beta1 = 0.9f; o.beta2 = 0.98f; o.warmup = 10; o.batch = 512; o.steps = 100000; o.evalEvery = 500;
+            }
+            case grok -> {
+                // Sized to memorize, then grok, within minutes on two CPU cores.
+                o.task = "add"; o.p = 59; o.frac = 0.4; o.model = "mlp"; o.embed = 32; o.hidden = new int[]{256};
+                o.act = "relu"; o.optimizer = "adamw"; o.lr = List.of(3e-3f); o.wd = List.of(1f);
+                o.beta1 = 0.9f; o.beta2 = 0.98f; o.warmup = 10; o.batch = 0; o.steps = 3000; o.evalEvery = 50;
+                o.checkpointEvery = 1000;
+            }
+        }
+        return o;
+    }
+
+    /** Whether a batch of min(512, N/2) should replace the preset's 512 (Power et al.'s rule). */
+    static int powerBatch(int trainCount) { return Math.min(512, trainCount / 2); }
+
+    @Override public String toString() { return Arrays.toString(new Object[]{preset, task, p}); }
+}

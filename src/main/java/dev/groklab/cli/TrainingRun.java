@@ -1,0 +1,124 @@
+package dev.groklab.cli;
+
+import dev.groklab.backend.Backend;
+import dev.groklab.backend.Backends;
+import dev.groklab.data.AlgorithmicDataset;
+import dev.groklab.data.Task;
+import dev.groklab.io.Json;
+import dev.groklab.io.MetricsCsv;
+import dev.groklab.io.RunDirectory;
+import dev.groklab.io.Safetensors;
+import dev.groklab.tensor.Scope;
+import dev.groklab.tensor.Tensor;
+import dev.groklab.train.DivergedException;
+import dev.groklab.train.RunRecorder;
+import dev.groklab.train.TrainConfig;
+import dev.groklab.train.Trainer;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Runs one training job into a run directory: fresh, or resumed from its latest checkpoint. */
+final class TrainingRun {
+    private TrainingRun() {}
+
+    record Outcome(Path dir, Map<String, Object> summary, int exitCode) {}
+
+    static Outcome start(TrainConfig cfg, Path out, String name, boolean quiet, PrintStream log) throws IOException {
+        Backend be = BackendChoice.resolve(cfg.backend());
+        Task task = Task.parse(cfg.task());
+        // Validate the dataset before creating any directory, so bad input leaves nothing behind.
+        AlgorithmicDataset.rowCount(task, cfg.p());
+        AlgorithmicDataset data = AlgorithmicDataset.build(task, cfg.p(), cfg.trainFraction(), cfg.splitSeed(), cfg.opToken());
+        RunDirectory dir = out != null ? RunDirectory.open(out, false) : RunDirectory.create(Path.of("runs"), name);
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("config", cfg);
+        config.put("backend", be.toString());
+        config.put("device", be.device().name());
+        config.put("git_commit", RunDirectory.gitCommit());
+        config.put("java", Runtime.version().toString());
+        config.put("train_examples", data.trainCount());
+        config.put("test_examples", data.testCount());
+        Json.write(dir.config(), config);
+        return run(be, cfg, data, dir, -1, quiet, log);
+    }
+
+    static Outcome resume(Path runDir, Integer moreSteps, boolean quiet, PrintStream log) throws IOException {
+        if (!Files.isDirectory(runDir) || !Files.exists(runDir.resolve("config.json"))) {
+            throw new Errors.BadInput("--resume: " + runDir + " is not a run directory (no config.json)");
+        }
+        RunDirectory dir = RunDirectory.open(runDir, true);
+        var root = Json.read(dir.config());
+        TrainConfig cfg = Json.mapper().treeToValue(root.get("config"), TrainConfig.class);
+        if (moreSteps != null) cfg = withSteps(cfg, moreSteps);
+        Backend be = BackendChoice.resolve(cfg.backend());
+        AlgorithmicDataset data = AlgorithmicDataset.build(Task.parse(cfg.task()), cfg.p(), cfg.trainFraction(), cfg.splitSeed(), cfg.opToken());
+        int step = (int) (long) dir.latestCheckpoint().map(RunDirectory::checkpointStep).orElse(-1L);
+        return run(be, cfg, data, dir, step, quiet, log);
+    }
+
+    private static TrainConfig withSteps(TrainConfig c, int steps) {
+        Map<String, Object> m = Json.mapper().convertValue(c, Map.class);
+        m.put("steps", steps);
+        return Json.mapper().convertValue(m, TrainConfig.class);
+    }
+
+    private static Outcome run(Backend be, TrainConfig cfg, AlgorithmicDataset data, RunDirectory dir, int resumeStep,
+                               boolean quiet, PrintStream log) throws IOException {
+        try (Scope scope = Scope.open()) {
+            Trainer trainer = new Trainer(be, cfg, data);
+            if (resumeStep >= 0) {
+                MetricsCsv.truncateAfter(dir.metrics(), "step", resumeStep);
+                Safetensors.Contents saved = Safetensors.read(dir.checkpoint(resumeStep));
+                Map<String, Tensor> host = new LinkedHashMap<>();
+                for (var e : trainer.state().entrySet()) {
+                    if (!saved.contains(e.getKey())) throw new Errors.BadInput("--resume: checkpoint lacks " + e.getKey());
+                    Tensor t = Backends.cpu().empty(e.getValue().dtype(), e.getValue().shape());
+                    saved.readInto(e.getKey(), t);
+                    host.put(e.getKey(), t);
+                }
+                trainer.restore(resumeStep, host);
+                log.println("resuming " + dir + " from step " + resumeStep);
+            } else if (dir.resumed()) {
+                Files.deleteIfExists(dir.metrics());
+            }
+            String status = "completed";
+            int code = 0;
+            long t0 = System.nanoTime();
+            int startStep = trainer.step();
+            try (RunRecorder rec = new RunRecorder(dir, cfg, be, trainer.model().layerPrefixes());
+                 ProgressDisplay progress = ProgressDisplay.create(quiet, log, cfg.models())) {
+                try {
+                    trainer.run(rec, progress);
+                } catch (DivergedException e) {
+                    status = "diverged at step " + e.step();
+                    code = 1;
+                    log.println("groklab: " + e.getMessage());
+                }
+                double secs = (System.nanoTime() - t0) / 1e9;
+                rec.stepsPerSecond((trainer.step() - startStep) / Math.max(secs, 1e-9));
+                Map<String, Object> summary = rec.finish(be.toString(), status);
+                return new Outcome(dir.dir(), summary, code);
+            }
+        }
+    }
+
+    /** The closing lines: where the run is and when each model memorized and grokked. */
+    @SuppressWarnings("unchecked")
+    static void report(Outcome o, PrintStream log) {
+        log.println("run directory: " + o.dir());
+        for (Map<String, Object> m : (List<Map<String, Object>>) o.summary().get("models")) {
+            log.printf("model %s (seed %s, lr %s, wd %s): train accuracy >= 99%% at step %s, test accuracy >= 99%% at step %s; final train %.3f, test %.3f%n",
+                    m.get("model"), m.get("seed"), m.get("lr"), m.get("wd"), orNever(m.get("memorized_step")),
+                    orNever(m.get("grokked_step")), (Double) m.get("final_train_acc"), (Double) m.get("final_test_acc"));
+        }
+        log.printf("%.1f steps/s on %s%n", (Double) o.summary().get("steps_per_second"), o.summary().get("backend"));
+    }
+
+    private static String orNever(Object step) { return step == null ? "never" : step.toString(); }
+}

@@ -1,0 +1,178 @@
+package dev.groklab.train;
+
+import dev.groklab.autodiff.Ops;
+import dev.groklab.autodiff.Var;
+import dev.groklab.backend.Backend;
+import dev.groklab.data.AlgorithmicDataset;
+import dev.groklab.nn.Model;
+import dev.groklab.nn.Params;
+import dev.groklab.optim.AdamW;
+import dev.groklab.optim.Decay;
+import dev.groklab.optim.Optimizer;
+import dev.groklab.optim.Schedule;
+import dev.groklab.optim.Sgd;
+import dev.groklab.rng.Philox;
+import dev.groklab.tensor.Device;
+import dev.groklab.tensor.Scope;
+import dev.groklab.tensor.Tensor;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Trains an ensemble on an algorithmic dataset: forward, backward and the fused optimizer step
+ * every step; evaluation, metrics and checkpoints every few. Every step runs in its own
+ * {@link Scope}, so memory stays flat however long the run. Construct inside a long-lived scope
+ * (weights and optimizer state live there).
+ */
+public final class Trainer {
+    public static final String OPTIMIZERS = "adamw, adam, sgd";
+
+    private final Backend be;
+    private final TrainConfig cfg;
+    private final Model model;
+    private final Params params;
+    private final Optimizer optimizer;
+    private final Schedule schedule;
+    private final Split train, test;
+    private final Evaluator evaluator = new Evaluator(4096);
+    private int step;
+
+    public Trainer(Backend be, TrainConfig cfg, AlgorithmicDataset data) {
+        this.be = be;
+        this.cfg = cfg;
+        if (cfg.steps() < 1) throw new IllegalArgumentException("--steps must be >= 1, got " + cfg.steps());
+        if (cfg.evalEvery() < 1) throw new IllegalArgumentException("--eval-every must be >= 1, got " + cfg.evalEvery());
+        this.model = ModelFactory.build(be, cfg, data.vocab(), data.seqLen(), data.classes());
+        this.params = model.params();
+        this.schedule = new Schedule(cfg.schedule(), cfg.warmup(), cfg.steps(), cfg.lrJumpFactor(), cfg.lrJumpStep());
+        Decay decay = cfg.decayToInit() ? Decay.towardInit(cfg.weightDecay(), params) : Decay.towardZero(cfg.weightDecay());
+        this.optimizer = switch (cfg.optimizer()) {
+            case "adamw" -> new AdamW(params, cfg.beta1(), cfg.beta2(), cfg.eps(), decay, cfg.coupledDecay());
+            case "adam" -> new AdamW(params, cfg.beta1(), cfg.beta2(), cfg.eps(), decay, true);
+            case "sgd" -> new Sgd(params, cfg.momentum(), cfg.nesterov(), decay);
+            default -> throw new IllegalArgumentException("--optimizer: unknown '" + cfg.optimizer() + "' (allowed: " + OPTIMIZERS + ")");
+        };
+        this.train = split(data, "train", data.trainIdx());
+        this.test = split(data, "test", data.testIdx());
+        if (!cfg.fullBatch() && cfg.batch() > train.count()) {
+            throw new IllegalArgumentException("--batch " + cfg.batch() + " exceeds the " + train.count() + " training examples");
+        }
+    }
+
+    private Split split(AlgorithmicDataset data, String name, int[] rows) {
+        int t = data.seqLen();
+        int[] seq = new int[rows.length * t], labels = new int[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            System.arraycopy(data.inputs(), rows[i] * t, seq, i * t, t);
+            labels[i] = data.labels()[rows[i]];
+        }
+        int[] ids = model.inputIds(seq, t);
+        return Split.of(be, name, ids, ids.length / Math.max(1, rows.length), labels);
+    }
+
+    public Model model() { return model; }
+
+    public int step() { return step; }
+
+    public Split trainSplit() { return train; }
+
+    public Split testSplit() { return test; }
+
+    /** Weights and optimizer state by name, as checkpoints store them. */
+    public LinkedHashMap<String, Tensor> state() {
+        LinkedHashMap<String, Tensor> s = new LinkedHashMap<>();
+        for (String n : params.names()) s.put("param." + n, params.get(n).value());
+        s.putAll(optimizer.state());
+        return s;
+    }
+
+    /** Restores a checkpoint's tensors (host copies) into the live state and sets the step. */
+    public void restore(int atStep, Map<String, Tensor> saved) {
+        for (var e : state().entrySet()) {
+            Tensor src = saved.get(e.getKey());
+            if (src == null) throw new IllegalArgumentException("--resume: checkpoint lacks " + e.getKey());
+            if (!src.sameShape(e.getValue())) {
+                throw new IllegalArgumentException("--resume: " + e.getKey() + " has shape " + java.util.Arrays.toString(src.shape())
+                        + " in the checkpoint but " + java.util.Arrays.toString(e.getValue().shape()) + " in this run");
+            }
+            be.copy(src, e.getValue());
+        }
+        this.step = atStep;
+    }
+
+    /** Rows of minibatch {@code step} (1-based): epochs are seeded permutations of the training set. */
+    int[] batchRows(int s) {
+        int n = train.count(), b = cfg.batch(), perEpoch = n / b;
+        long g = s - 1;
+        long epoch = g / perEpoch;
+        int offset = (int) (g % perEpoch) * b;
+        int[] perm = new int[n];
+        for (int i = 0; i < n; i++) perm[i] = i;
+        for (int i = n - 1; i > 0; i--) {
+            int j = (int) ((Philox.bits((int) cfg.splitSeed(), 0x5EED, i, epoch, 0) & 0xFFFFFFFFL) % (i + 1));
+            int tmp = perm[i]; perm[i] = perm[j]; perm[j] = tmp;
+        }
+        int[] rows = new int[b];
+        System.arraycopy(perm, offset, rows, 0, b);
+        return rows;
+    }
+
+    /** Runs from the current step to {@code cfg.steps()}; returns the last evaluation. */
+    public EvalRecord run(RunOutputs out, Progress progress) {
+        long t0 = System.nanoTime();
+        int startStep = step;
+        EvalRecord last = null;
+        if (step == 0) {
+            last = evaluate(0, null, schedule.apply(cfg.lr(), 1), 0);
+            out.evaluation(last);
+        }
+        boolean checkEveryStep = be.device().kind() == Device.Kind.CPU;
+        while (step < cfg.steps()) {
+            int s = step + 1;
+            boolean evalNow = s % cfg.evalEvery() == 0 || s == cfg.steps();
+            float[] lr = schedule.apply(cfg.lr(), s);
+            double[] gradNorm = null;
+            try (Scope sc = Scope.open()) {
+                Split batch = cfg.fullBatch() ? train : train.rows(be, batchRows(s));
+                Var logits = model.logits(batch.ids(), batch.count(), true, s);
+                Var perModel = Ops.mean(Ops.crossEntropy(logits, batch.labels()), false, 1);
+                if (checkEveryStep || evalNow) checkFinite(out, s, perModel.value());
+                Ops.sumAll(perModel).backward();
+                if (evalNow) gradNorm = Norms.gradients(be, params, model.models());
+                optimizer.step(params, s, lr);
+                params.zeroGrads();
+            }
+            step = s;
+            double secs = (System.nanoTime() - t0) / 1e9;
+            if (evalNow) {
+                last = evaluate(s, gradNorm, lr, secs);
+                out.evaluation(last);
+            }
+            if ((cfg.checkpointEvery() > 0 && s % cfg.checkpointEvery() == 0) || s == cfg.steps()) out.checkpoint(s, state());
+            progress.update(s, cfg.steps(), last, (s - startStep) / Math.max(secs, 1e-9));
+        }
+        return last;
+    }
+
+    private void checkFinite(RunOutputs out, int s, Tensor perModelLoss) {
+        float[] l = be.toHost(perModelLoss).toFloatArray();
+        for (int m = 0; m < l.length; m++) {
+            if (!Float.isFinite(l[m])) {
+                out.checkpoint(s - 1, state());
+                throw new DivergedException(s, "loss of model " + m + " is " + l[m] + " at step " + s
+                        + "; the last good state (step " + (s - 1) + ") is checkpointed");
+            }
+        }
+    }
+
+    private EvalRecord evaluate(int s, double[] gradNorm, float[] lr, double secs) {
+        int m = model.models();
+        Evaluator.Scores tr = evaluator.evaluate(be, model, train), te = evaluator.evaluate(be, model, test);
+        var prefixes = model.layerPrefixes();
+        double[][] norms = Norms.weights(be, params, prefixes, m);
+        double[][] layers = java.util.Arrays.copyOf(norms, prefixes.size());
+        return new EvalRecord(s, tr.loss(), tr.accuracy(), te.loss(), te.accuracy(), norms[prefixes.size()], prefixes, layers,
+                gradNorm == null ? new double[m] : gradNorm, lr, secs);
+    }
+}
