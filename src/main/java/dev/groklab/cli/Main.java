@@ -19,10 +19,22 @@ public final class Main implements Runnable {
 
     /** Runs a command line and returns its exit code (2 for bad input). */
     public static int run(String... args) {
+        return commandLine().execute(args);
+    }
+
+    /** Runs a command line with its error stream captured (for tests). */
+    public static int run(java.io.PrintWriter err, String... args) {
+        CommandLine cl = commandLine();
+        cl.setErr(err);
+        for (CommandLine sub : cl.getSubcommands().values()) sub.setErr(err);
+        return cl.execute(args);
+    }
+
+    static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler(new Errors());
         cl.setParameterExceptionHandler(new Errors());
-        return cl.execute(args);
+        return cl;
     }
 
     @Override public void run() {

@@ -32,20 +32,22 @@ final class TrainingRun {
     static Outcome start(TrainConfig cfg, Path out, String name, boolean quiet, PrintStream log) throws IOException {
         Backend be = BackendChoice.resolve(cfg.backend());
         Task task = Task.parse(cfg.task());
-        // Validate the dataset before creating any directory, so bad input leaves nothing behind.
-        AlgorithmicDataset.rowCount(task, cfg.p());
         AlgorithmicDataset data = AlgorithmicDataset.build(task, cfg.p(), cfg.trainFraction(), cfg.splitSeed(), cfg.opToken());
-        RunDirectory dir = out != null ? RunDirectory.open(out, false) : RunDirectory.create(Path.of("runs"), name);
-        Map<String, Object> config = new LinkedHashMap<>();
-        config.put("config", cfg);
-        config.put("backend", be.toString());
-        config.put("device", be.device().name());
-        config.put("git_commit", RunDirectory.gitCommit());
-        config.put("java", Runtime.version().toString());
-        config.put("train_examples", data.trainCount());
-        config.put("test_examples", data.testCount());
-        Json.write(dir.config(), config);
-        return run(be, cfg, data, dir, -1, quiet, log);
+        try (Scope scope = Scope.open()) {
+            // Build everything that can reject the configuration before anything is written.
+            Trainer trainer = new Trainer(be, cfg, data);
+            RunDirectory dir = out != null ? RunDirectory.open(out, false) : RunDirectory.create(Path.of("runs"), name);
+            Map<String, Object> config = new LinkedHashMap<>();
+            config.put("config", cfg);
+            config.put("backend", be.toString());
+            config.put("device", be.device().name());
+            config.put("git_commit", RunDirectory.gitCommit());
+            config.put("java", Runtime.version().toString());
+            config.put("train_examples", data.trainCount());
+            config.put("test_examples", data.testCount());
+            Json.write(dir.config(), config);
+            return run(be, cfg, trainer, dir, -1, quiet, log);
+        }
     }
 
     static Outcome resume(Path runDir, Integer moreSteps, boolean quiet, PrintStream log) throws IOException {
@@ -59,7 +61,9 @@ final class TrainingRun {
         Backend be = BackendChoice.resolve(cfg.backend());
         AlgorithmicDataset data = AlgorithmicDataset.build(Task.parse(cfg.task()), cfg.p(), cfg.trainFraction(), cfg.splitSeed(), cfg.opToken());
         int step = (int) (long) dir.latestCheckpoint().map(RunDirectory::checkpointStep).orElse(-1L);
-        return run(be, cfg, data, dir, step, quiet, log);
+        try (Scope scope = Scope.open()) {
+            return run(be, cfg, new Trainer(be, cfg, data), dir, step, quiet, log);
+        }
     }
 
     private static TrainConfig withSteps(TrainConfig c, int steps) {
@@ -68,10 +72,9 @@ final class TrainingRun {
         return Json.mapper().convertValue(m, TrainConfig.class);
     }
 
-    private static Outcome run(Backend be, TrainConfig cfg, AlgorithmicDataset data, RunDirectory dir, int resumeStep,
+    private static Outcome run(Backend be, TrainConfig cfg, Trainer trainer, RunDirectory dir, int resumeStep,
                                boolean quiet, PrintStream log) throws IOException {
-        try (Scope scope = Scope.open()) {
-            Trainer trainer = new Trainer(be, cfg, data);
+        {
             if (resumeStep >= 0) {
                 MetricsCsv.truncateAfter(dir.metrics(), "step", resumeStep);
                 Safetensors.Contents saved = Safetensors.read(dir.checkpoint(resumeStep));

@@ -138,7 +138,7 @@ public final class Safetensors {
 
     private static void writeTensor(FileChannel ch, Tensor t) throws IOException {
         if (t.device().kind() != Device.Kind.CPU) {
-            try (Scope s = Scope.open()) {
+            try (Scope _ = Scope.open()) {
                 writeTensor(ch, Backends.of(t).toHost(t));
             }
             return;
@@ -418,7 +418,7 @@ public final class Safetensors {
             }
             if (dst.device().kind() != Device.Kind.CPU) {
                 Backend be = Backends.of(dst);
-                try (Scope s = Scope.open()) {
+                try (Scope _ = Scope.open()) {
                     Tensor tmp = switch (dst.dtype()) {
                         case F32 -> be.fromHost(floats(name), dst.shape());
                         case F64 -> be.fromHost(doubles(name), dst.shape());

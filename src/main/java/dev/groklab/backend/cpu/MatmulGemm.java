@@ -33,6 +33,8 @@ final class MatmulGemm {
     static final int NC = Math.max(NR, 4096 / NR * NR);
 
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
+    /** MR floats at once when packing column-major A. */
+    private static final VectorSpecies<Float> A4 = FloatVector.SPECIES_128;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     private static final VectorMask<Float>[] HEAD = masks(0);
     private static final VectorMask<Float>[] TAIL = masks(L);
@@ -93,10 +95,7 @@ final class MatmulGemm {
                 boolean add = accumulate || k0 > 0;
                 for (int ic = m0; ic < m1; ic += MC) {
                     int mc = Math.min(MC, m1 - ic);
-                    for (int ip = 0; ip * MR < mc; ip++) {
-                        int row = ic + ip * MR;
-                        packA(ap, ip * kc * MR, k0, kc, row, Math.min(MR, ic + mc - row));
-                    }
+                    packA(ap, k0, kc, ic, mc);
                     for (int jp = 0; jp * NR < nc; jp++) {
                         int col = jc + jp * NR, nr = Math.min(NR, jc + nc - col);
                         int bi = jp * kc * NR;
@@ -181,20 +180,48 @@ final class MatmulGemm {
 
     // ---- packing --------------------------------------------------------------------------------
 
-    /** A rows [row, row+mr) × K [k0, k0+kc) → ap[dst + p·MR + i], rows ≥ mr zero. */
-    private void packA(float[] ap, int dst, long k0, int kc, int row, int mr) {
+    /**
+     * A rows [ic, ic+mc) × K [k0, k0+kc) → MR-row panels: ap[panel·kc·MR + p·MR + i], rows past
+     * the end zero.
+     */
+    private void packA(float[] ap, long k0, int kc, int ic, int mc) {
         long kk = k0, end = k0 + kc;
         int p = 0;
+        int full = aRS == 1 && MR == A4.length() ? mc / MR : 0;
         while (kk < end) {
             int s = (int) (kk / k), q = (int) (kk - (long) s * k);
             int len = (int) Math.min(end - kk, k - q);
-            long base = aOff[s0 + s] + (long) q * aCS + (long) row * aRS;
-            int d = dst + p * MR;
-            if (aRS == 1 && mr == MR) {
-                for (int t = 0; t < len; t++, d += MR) MemorySegment.copy(a, F, (base + (long) t * aCS) * Float.BYTES, ap, d, MR);
-            } else {
+            long base = aOff[s0 + s] + (long) q * aCS + (long) ic * aRS;
+            if (full > 0) {
+                // Column-major A (a transposed view): walk each k step's contiguous run of rows, so
+                // the reads stream instead of striding by a whole column per panel.
+                // Four k steps per pass fill one 64-byte line of each panel at a time.
+                long step = (long) aCS * Float.BYTES, src = base * Float.BYTES;
+                int pstride = kc * MR, t = 0;
+                for (; t + 3 < len; t += 4, src += 4 * step) {
+                    int d = (p + t) * MR;
+                    long o = src;
+                    for (int ip = 0; ip < full; ip++, d += pstride, o += MR * Float.BYTES) {
+                        FloatVector.fromMemorySegment(A4, a, o, ORDER).intoArray(ap, d);
+                        FloatVector.fromMemorySegment(A4, a, o + step, ORDER).intoArray(ap, d + MR);
+                        FloatVector.fromMemorySegment(A4, a, o + 2 * step, ORDER).intoArray(ap, d + 2 * MR);
+                        FloatVector.fromMemorySegment(A4, a, o + 3 * step, ORDER).intoArray(ap, d + 3 * MR);
+                    }
+                }
+                for (; t < len; t++, src += step) {
+                    int d = (p + t) * MR;
+                    long o = src;
+                    for (int ip = 0; ip < full; ip++, d += pstride, o += MR * Float.BYTES) {
+                        FloatVector.fromMemorySegment(A4, a, o, ORDER).intoArray(ap, d);
+                    }
+                }
+            }
+            for (int ip = full; ip * MR < mc; ip++) {
+                int row = ip * MR, mr = Math.min(MR, mc - row);
+                int d = ip * kc * MR + p * MR;
+                long rb = base + (long) row * aRS;
                 for (int i = 0; i < mr; i++) {
-                    long src = base + (long) i * aRS;
+                    long src = rb + (long) i * aRS;
                     if (aCS == 1) {
                         for (int t = 0; t < len; t++) ap[d + t * MR + i] = a.getAtIndex(F, src + t);
                     } else {

@@ -60,8 +60,8 @@ final class OptimizerKernels {
         if (ts == null) {
             for (; i < ub; i += L) {
                 FloatVector gv = load(gs, go + i);
-                FloatVector mv = load(ms, mo + i).mul(b1).add(gv.mul(omb1));
-                FloatVector vv = load(vs, vo + i).mul(b2).add(gv.mul(gv).mul(omb2));
+                FloatVector mv = load(ms, mo + i).fma(b1, gv.mul(omb1));
+                FloatVector vv = load(vs, vo + i).fma(b2, gv.mul(gv).mul(omb2));
                 FloatVector pv = load(ps, po + i).mul(keep);
                 pv = mv.div(vv.sqrt().fma(rb, eps)).fma(step, pv);
                 store(mv, ms, mo + i);
@@ -71,8 +71,8 @@ final class OptimizerKernels {
         } else {
             for (; i < ub; i += L) {
                 FloatVector gv = load(gs, go + i);
-                FloatVector mv = load(ms, mo + i).mul(b1).add(gv.mul(omb1));
-                FloatVector vv = load(vs, vo + i).mul(b2).add(gv.mul(gv).mul(omb2));
+                FloatVector mv = load(ms, mo + i).fma(b1, gv.mul(omb1));
+                FloatVector vv = load(vs, vo + i).fma(b2, gv.mul(gv).mul(omb2));
                 FloatVector pv = load(ps, po + i);
                 pv = pv.sub(pv.sub(load(ts, to + i)).mul(lrwdv));
                 pv = mv.div(vv.sqrt().fma(rb, eps)).fma(step, pv);
@@ -85,8 +85,8 @@ final class OptimizerKernels {
             float gi = get(gs, go + i), pi = get(ps, po + i);
             float c = ts == null ? 0f : get(ts, to + i);
             pi -= lrwd * (pi - c);
-            float mi = k.b1() * get(ms, mo + i) + k.omb1() * gi;
-            float vi = k.b2() * get(vs, vo + i) + k.omb2() * gi * gi;
+            float mi = Math.fma(k.b1(), get(ms, mo + i), k.omb1() * gi);
+            float vi = Math.fma(k.b2(), get(vs, vo + i), k.omb2() * gi * gi);
             pi += -lr * k.invBc1() * mi / ((float) Math.sqrt(vi) * k.rsqrtBc2() + k.eps());
             set(ms, mo + i, mi);
             set(vs, vo + i, vi);

@@ -40,7 +40,8 @@ class OptimizerKernelsTest {
             assertTrue(OptimizerKernels.adamw(pg, g, mg, vg, target, h));
             String w = what + " " + Arrays.toString(shape) + (toInit ? " toward init" : "") + " step " + t;
             Check.close(w + " p", pe, pg, 1e-5);
-            Check.close(w + " m", me, mg, 1e-5);
+            // m can cancel to far below the gradients' scale: absolute slack at that scale
+            Check.closeEach(w + " m", me, mg, 1e-5, 1e-2);
             Check.close(w + " v", ve, vg, 1e-5);
             Check.closeEach(w + " p elementwise", pe, pg, 1e-5, 1e-3);
         }

@@ -90,7 +90,9 @@ class ReferenceBackendTest {
             Tensor loss = zeros(4), lse = zeros(4);
             REF.crossEntropy(x, t, loss, lse);
             double small = Math.log1p(Math.exp(-5)), big = 5 + small;
-            assertArrayEquals(new double[]{Math.log(2), Math.log(2), big, small}, loss.toDoubleArray(), 1e-14);
+            // rows [0,0] [5,0] [0,5] [0,0] with targets 1, 0, 1, 0: the two middle rows pick their 5
+            assertArrayEquals(new double[]{Math.log(2), small, small, Math.log(2)}, loss.toDoubleArray(), 1e-14);
+            assertEquals(big, lse.getDouble(1), 1e-14);
             assertThrows(IllegalArgumentException.class, () -> REF.crossEntropy(x, REF.fromHost(new int[]{0, 1, 1}, 3), loss, lse));
         }
     }

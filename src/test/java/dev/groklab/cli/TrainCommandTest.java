@@ -1,0 +1,77 @@
+package dev.groklab.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.groklab.io.Json;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TrainCommandTest {
+    private record Result(int code, String err) {}
+
+    private static Result run(String... args) {
+        StringWriter sw = new StringWriter();
+        int code = Main.run(new PrintWriter(sw, true), args);
+        return new Result(code, sw.toString());
+    }
+
+    private static void badInput(Path out, String expect, String... args) {
+        String[] all = new String[args.length + 2];
+        System.arraycopy(args, 0, all, 0, args.length);
+        all[args.length] = "--out";
+        all[args.length + 1] = out.toString();
+        Result r = run(all);
+        assertEquals(2, r.code(), "exit code for " + String.join(" ", args) + ": " + r.err());
+        assertTrue(r.err().contains(expect), "message for " + String.join(" ", args) + ": " + r.err());
+        assertTrue(r.err().strip().lines().count() <= 2, "one clear line: " + r.err());
+        assertFalse(Files.exists(out), "bad input must not create " + out);
+    }
+
+    @Test void badInputExitsTwoWithOneLineAndWritesNothing(@TempDir Path tmp) {
+        Path out = tmp.resolve("run");
+        badInput(out, "--frac", "train", "--frac", "1.5");
+        badInput(out, "x2+y2", "train", "--task", "nope");
+        badInput(out, "prime", "train", "--task", "div", "--p", "91");
+        badInput(out, "unavailable", "train", "--backend", "cuda");
+        badInput(out, "allowed", "train", "--backend", "tpu");
+        badInput(out, "transformer, mlp", "train", "--model", "rnn", "--steps", "1");
+        badInput(out, "--optimizer", "train", "--optimizer", "lion", "--steps", "1");
+        badInput(out, "--lr", "train", "--lr", "-1");
+        badInput(out, "--steps", "train", "--steps", "abc");
+    }
+
+    @Test void trainWritesTheRunDirectory(@TempDir Path tmp) throws Exception {
+        Path out = tmp.resolve("run");
+        Result r = run("train", "--model", "mlp", "--p", "23", "--frac", "0.5", "--hidden", "32", "--embed", "8",
+                "--steps", "30", "--eval-every", "10", "--checkpoint-every", "20", "--seeds", "2", "--wd", "0,1",
+                "--quiet", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        for (String f : new String[]{"config.json", "metrics.csv", "summary.json", "curves.png"}) {
+            assertTrue(Files.size(out.resolve(f)) > 0, f);
+        }
+        assertTrue(Files.exists(out.resolve("checkpoints/step-0000000020.safetensors")));
+        assertTrue(Files.exists(out.resolve("checkpoints/step-0000000030.safetensors")));
+        // 4 evaluations (0, 10, 20, 30) × 4 models + header
+        assertEquals(17, Files.readAllLines(out.resolve("metrics.csv")).size());
+        JsonNode summary = Json.read(out.resolve("summary.json"));
+        assertEquals(4, summary.get("models").size());
+        assertTrue(summary.get("steps_per_second").asDouble() > 0);
+        JsonNode config = Json.read(out.resolve("config.json"));
+        assertEquals(23, config.get("config").get("p").asInt());
+        assertEquals("cpu", config.get("backend").asText());
+
+        // resume with more steps continues from the last checkpoint and appends
+        Result again = run("train", "--resume", out.toString(), "--steps", "40", "--quiet");
+        assertEquals(0, again.code(), again.err());
+        assertEquals(21, Files.readAllLines(out.resolve("metrics.csv")).size());
+        assertTrue(Files.exists(out.resolve("checkpoints/step-0000000040.safetensors")));
+    }
+}
