@@ -90,6 +90,33 @@ class SafetensorsTest {
         }
     }
 
+    @Test void roundTripIsBitExactForEveryFloatPattern() throws IOException {
+        java.util.Random r = new java.util.Random(7);
+        float[] f = new float[4099];
+        double[] d = new double[1031];
+        for (int i = 0; i < f.length; i++) f[i] = Float.intBitsToFloat(r.nextInt());
+        for (int i = 0; i < d.length; i++) d[i] = Double.longBitsToDouble(r.nextLong());
+        f[0] = -0f; f[1] = Float.MIN_VALUE; f[2] = Float.NaN; d[0] = -0d; d[1] = Double.MIN_VALUE;
+        try (Scope s = Scope.open()) {
+            Map<String, Tensor> m = new LinkedHashMap<>();
+            m.put("f", be.fromHost(f, f.length));
+            m.put("d", be.fromHost(d, d.length));
+            Path p = tmp.resolve("bits.safetensors");
+            Safetensors.write(p, m, Map.of());
+            Safetensors.Contents c = Safetensors.read(p);
+            float[] f2 = c.floats("f");
+            double[] d2 = c.doubles("d");
+            Tensor into = be.empty(dev.groklab.tensor.DType.F32, f.length);
+            c.readInto("f", into);
+            for (int i = 0; i < f.length; i++) {
+                assertEquals(Float.floatToRawIntBits(f[i]), Float.floatToRawIntBits(f2[i]), "float " + i);
+                // raw bits: a float→double→float trip would quiet signalling NaNs
+                assertEquals(Float.floatToRawIntBits(f[i]), into.segment().getAtIndex(java.lang.foreign.ValueLayout.JAVA_INT, i), "readInto " + i);
+            }
+            for (int i = 0; i < d.length; i++) assertEquals(Double.doubleToRawLongBits(d[i]), Double.doubleToRawLongBits(d2[i]), "double " + i);
+        }
+    }
+
     @Test void headerLayoutIsExact() throws IOException {
         try (Scope s = Scope.open()) {
             Map<String, Tensor> m = sample();
