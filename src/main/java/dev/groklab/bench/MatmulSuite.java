@@ -6,6 +6,8 @@ import dev.groklab.tensor.Scope;
 import dev.groklab.tensor.Tensor;
 
 import java.io.PrintWriter;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -75,13 +77,47 @@ public final class MatmulSuite {
         }
     }
 
+    /**
+     * Runs small products of every layout until the JIT has compiled the kernels: a large first
+     * case would otherwise spend its warm-up interpreting them, and a small one might never
+     * leave the interpreter within its warm-up time. Goes on (up to 20 s) while the JIT is still
+     * compiling, which on a loaded machine can take far longer than the nominal time.
+     */
+    public static void warmUp(Backend be, double seconds) {
+        List<Case> shapes = List.of(
+                new Case("w", 64, 64, 64, false, false), new Case("w", 67, 45, 83, true, true),
+                new Case("w", 96, 300, 72, true, false), new Case("w", 45, 129, 50, false, true),
+                new Case("w", 3, 32, 3, false, true), new Case("w", 3, 3, 32, false, false),
+                new Case("w", 1, 128, 96, false, false), new Case("w", 9, 40, 7, true, true));
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        boolean watchJit = jit != null && jit.isCompilationTimeMonitoringSupported();
+        try (Scope scope = Scope.open()) {
+            List<Operands> ops = new ArrayList<>();
+            for (Case c : shapes) ops.add(Operands.of(be, c, 1));
+            long start = System.nanoTime(), deadline = start + (long) (seconds * 1e9), cap = start + 20_000_000_000L;
+            long compiled = watchJit ? jit.getTotalCompilationTime() : 0, quietSince = start;
+            for (int round = 0; ; round++) {
+                for (Operands o : ops) o.runOurs(be);
+                long now = System.nanoTime();
+                if (watchJit) {
+                    long ct = jit.getTotalCompilationTime();
+                    if (ct != compiled) { compiled = ct; quietSince = now; }
+                }
+                boolean settled = !watchJit || now - quietSince > 300_000_000L;
+                if (now > cap || (round >= 200 && now > deadline && settled)) break;
+            }
+        }
+    }
+
     public static Row run(Backend be, Case c, Timer.Settings s, boolean blas) {
         try (Scope scope = Scope.open()) {
             Operands o = Operands.of(be, c, 42);
-            Timer.Result ours = Timer.measure(() -> o.runOurs(be), s);
+            Runnable ourRun = () -> o.runOurs(be), blasRun = () -> o.runBlas(c);
+            Timer.Result[] t = Timer.compare(blas ? new Runnable[]{ourRun, blasRun} : new Runnable[]{ourRun}, s);
+            Timer.Result ours = t[0];
             double blasMs = Double.NaN, blasGf = Double.NaN, diff = Double.NaN;
             if (blas) {
-                Timer.Result theirs = Timer.measure(() -> o.runBlas(c), s);
+                Timer.Result theirs = t[1];
                 blasMs = theirs.medianMs();
                 blasGf = c.flops() / theirs.median() / 1e9;
                 diff = maxRelDiff(o.c(), o.cBlas());
@@ -111,6 +147,7 @@ public final class MatmulSuite {
         } else {
             out.printf("%-20s %6s %6s %6s  %10s %8s%n", "matmul f32", "m", "k", "n", "ms", "GFLOP/s");
         }
+        warmUp(be, s.warmupSeconds() * 2);
         List<Row> rows = new ArrayList<>();
         for (Case c : cases) {
             Row r = run(be, c, s, blas);

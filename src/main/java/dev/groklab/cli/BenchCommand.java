@@ -27,6 +27,7 @@ import java.util.concurrent.Callable;
 public final class BenchCommand implements Callable<Integer> {
     static final List<String> KERNELS = List.of("matmul", "attention", "cross-entropy", "adamw", "all");
     static final List<String> BACKENDS = List.of("cpu");
+    static final List<String> SHAPES = List.of("square", "grok", "all");
 
     @Spec CommandLine.Model.CommandSpec spec;
 
@@ -37,6 +38,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--sizes", split = ",", paramLabel = "N",
             description = "Square matmul sizes, comma separated (default: 64,128,256,512,1024,2048; 64..1024 with --quick).")
     int[] sizes;
+
+    @Option(names = "--shapes", defaultValue = "all", paramLabel = "SET",
+            description = "Matmul shapes: square (the --sizes), grok (the grokking model's forward and backward), "
+                    + "or all (default: ${DEFAULT-VALUE}).")
+    String shapes;
 
     @Option(names = "--backend", defaultValue = "cpu", paramLabel = "BACKEND",
             description = "Backend to time: cpu (default: ${DEFAULT-VALUE}).")
@@ -59,12 +65,18 @@ public final class BenchCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(cl, "Invalid value for option '--backend': '" + backend
                     + "' (expected one of " + String.join(", ", BACKENDS) + "; no other backend is built yet)");
         }
+        if (!SHAPES.contains(shapes)) {
+            throw new CommandLine.ParameterException(cl, "Invalid value for option '--shapes': '" + shapes
+                    + "' (expected one of " + String.join(", ", SHAPES) + ")");
+        }
         if (threads != null && threads < 1) {
             throw new CommandLine.ParameterException(cl, "Invalid value for option '--threads': " + threads + " (expected >= 1)");
         }
         if (sizes != null) {
             for (int s : sizes) {
-                if (s < 1) throw new CommandLine.ParameterException(cl, "Invalid value for option '--sizes': " + s + " (expected >= 1)");
+                if (s < 1) {
+                    throw new CommandLine.ParameterException(cl, "Invalid value for option '--sizes': " + s + " (expected >= 1)");
+                }
             }
         }
         // The thread pool reads this once, when first used: set it before anything touches it.
@@ -76,7 +88,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
         Backend be = CpuBackend.get();
         Timer.Settings settings = quick ? Timer.Settings.QUICK : Timer.Settings.DEFAULT;
-        out.printf("groklab bench: %s backend, %d threads, %d-bit vectors, Java %s%n", be, t,
+        out.printf("groklab bench: %s backend, %d thread%s, %d-bit vectors, Java %s%n", be, t, t == 1 ? "" : "s",
                 FloatVector.SPECIES_PREFERRED.vectorBitSize(), Runtime.version());
 
         boolean all = kernel.equals("all");
@@ -84,13 +96,15 @@ public final class BenchCommand implements Callable<Integer> {
             boolean blas = OpenBlas.available();
             if (blas) {
                 OpenBlas.setThreads(t);
-                out.printf("OpenBLAS: %s (%s), %d threads%n", OpenBlas.library(), OpenBlas.config().trim(), OpenBlas.threads());
+                int bt = OpenBlas.threads();
+                out.printf("OpenBLAS: %s (%s), %d thread%s%n", OpenBlas.library(), OpenBlas.config().trim(),
+                        bt, bt == 1 ? "" : "s");
             } else {
                 out.println("OpenBLAS unavailable (" + OpenBlas.reason() + "): groklab figures only");
             }
-            int[] sq = sizes != null ? sizes
+            int[] sq = shapes.equals("grok") ? new int[0] : sizes != null ? sizes
                     : quick ? Arrays.stream(MatmulSuite.SQUARE_SIZES).filter(s -> s <= 1024).toArray() : MatmulSuite.SQUARE_SIZES;
-            MatmulSuite.runAll(be, MatmulSuite.cases(sq, true), settings, blas, out);
+            MatmulSuite.runAll(be, MatmulSuite.cases(sq, !shapes.equals("square")), settings, blas, out);
             out.println();
         }
         List<KernelSuite.Row> rows = new ArrayList<>();
@@ -100,9 +114,5 @@ public final class BenchCommand implements Callable<Integer> {
         if (!rows.isEmpty()) KernelSuite.print(rows, out);
         out.flush();
         return 0;
-    }
-
-    public static void main(String[] args) {
-        System.exit(new CommandLine(new BenchCommand()).execute(args));
     }
 }

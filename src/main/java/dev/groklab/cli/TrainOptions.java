@@ -32,6 +32,7 @@ final class TrainOptions {
     @Option(names = "--layer-norm", arity = "0..1", description = "LayerNorm before attention, MLP and readout (default off).") Boolean layerNorm;
     @Option(names = "--biases", arity = "0..1", description = "Bias vectors in linear layers (default off).") Boolean biases;
     @Option(names = "--dropout", description = "Dropout after attention and MLP outputs (default 0).") Double dropout;
+    @Option(names = "--init-scale", description = "Multiply every parameter by this factor after initialization (Omnigrok's alpha; default 1).") Double initScale;
     @Option(names = "--embed", description = "MLP token embedding width (default 12 for mlp).") Integer embed;
     @Option(names = "--hidden", split = ",", description = "MLP hidden widths, e.g. 200,200 (default 48).") int[] hidden;
 
@@ -109,7 +110,7 @@ final class TrainOptions {
                 pick(momentum, d.momentum, 0f), pick(nesterov, d.nesterov, false), pick(coupledWd, d.coupledWd, false),
                 pick(wdToInit, d.wdToInit, false), pick(schedule, d.schedule, "constant"), pick(warmup, d.warmup, 10),
                 jumpF, jumpS, st, bt, pick(evalEvery, d.evalEvery, 100), pick(checkpointEvery, d.checkpointEvery, 1000),
-                pick(backend, d.backend, "auto"));
+                pick(backend, d.backend, "auto"), pick(initScale, d.initScale, 1.0));
         return TrainConfig.grid(base, seedList, lrs, wds);
     }
 

@@ -13,7 +13,20 @@ public record TrainConfig(
         String optimizer, float[] lr, float[] weightDecay, long[] seeds, float beta1, float beta2, float eps,
         float momentum, boolean nesterov, boolean coupledDecay, boolean decayToInit,
         String schedule, int warmup, double lrJumpFactor, int lrJumpStep,
-        int steps, int batch, int evalEvery, int checkpointEvery, String backend) {
+        int steps, int batch, int evalEvery, int checkpointEvery, String backend, double initScale) {
+
+    /** Without an init scale (α = 1). */
+    public TrainConfig(String task, int p, double trainFraction, long splitSeed, boolean opToken,
+                       String model, int layers, int dModel, int heads, int dMlp, String act, boolean layerNorm, boolean biases,
+                       double dropout, int embed, int[] hidden,
+                       String optimizer, float[] lr, float[] weightDecay, long[] seeds, float beta1, float beta2, float eps,
+                       float momentum, boolean nesterov, boolean coupledDecay, boolean decayToInit,
+                       String schedule, int warmup, double lrJumpFactor, int lrJumpStep,
+                       int steps, int batch, int evalEvery, int checkpointEvery, String backend) {
+        this(task, p, trainFraction, splitSeed, opToken, model, layers, dModel, heads, dMlp, act, layerNorm, biases, dropout,
+                embed, hidden, optimizer, lr, weightDecay, seeds, beta1, beta2, eps, momentum, nesterov, coupledDecay,
+                decayToInit, schedule, warmup, lrJumpFactor, lrJumpStep, steps, batch, evalEvery, checkpointEvery, backend, 1.0);
+    }
 
     public int models() { return seeds.length; }
 
@@ -30,6 +43,6 @@ public record TrainConfig(
                 base.dModel, base.heads, base.dMlp, base.act, base.layerNorm, base.biases, base.dropout, base.embed, base.hidden,
                 base.optimizer, l, w, s, base.beta1, base.beta2, base.eps, base.momentum, base.nesterov, base.coupledDecay,
                 base.decayToInit, base.schedule, base.warmup, base.lrJumpFactor, base.lrJumpStep, base.steps, base.batch,
-                base.evalEvery, base.checkpointEvery, base.backend);
+                base.evalEvery, base.checkpointEvery, base.backend, base.initScale);
     }
 }

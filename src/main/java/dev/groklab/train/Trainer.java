@@ -43,8 +43,13 @@ public final class Trainer {
         this.cfg = cfg;
         if (cfg.steps() < 1) throw new IllegalArgumentException("--steps must be >= 1, got " + cfg.steps());
         if (cfg.evalEvery() < 1) throw new IllegalArgumentException("--eval-every must be >= 1, got " + cfg.evalEvery());
+        if (!(cfg.initScale() > 0)) throw new IllegalArgumentException("--init-scale must be > 0, got " + cfg.initScale());
         this.model = ModelFactory.build(be, cfg, data.vocab(), data.seqLen(), data.classes());
         this.params = model.params();
+        if (cfg.initScale() != 1) {
+            // Omnigrok's α: every parameter scaled after the usual initialization.
+            for (var v : params.vars()) be.scalar(dev.groklab.backend.ScalarOp.MUL, v.value(), cfg.initScale(), v.value());
+        }
         this.schedule = new Schedule(cfg.schedule(), cfg.warmup(), cfg.steps(), cfg.lrJumpFactor(), cfg.lrJumpStep());
         Decay decay = cfg.decayToInit() ? Decay.towardInit(cfg.weightDecay(), params) : Decay.towardZero(cfg.weightDecay());
         this.optimizer = switch (cfg.optimizer()) {

@@ -16,7 +16,7 @@ import java.nio.ByteOrder;
  * just a longer K. Packing copies A into MR-row panels and B into NR-column panels, kc deep and
  * zero padded, which absorbs every stride (transposed views cost only the packing) and lets one
  * register-tiled micro-kernel run on contiguous float[] data. Edge tiles use the same kernel and
- * store with masks.
+ * write only their valid part.
  */
 final class MatmulGemm {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -27,10 +27,14 @@ final class MatmulGemm {
      */
     static final int MR = 4;
     static final int NR = 2 * L;
-    /** kc·NR floats of B (16 KiB) stay in L1; mc·kc floats of A (144 KiB) in L2; kc·nc of B in L3. */
+    /**
+     * Blocking: a kc·NR micro-panel of B (16 KiB) stays in L1 while every A micro-panel of the
+     * mc·kc block (144 KiB, L2) streams past it; the kc·nc block of B (1 MiB) sits in L3. Every
+     * thread packs its own B block, so they must fit the shared L3 together with room to spare.
+     */
     static final int KC = 256;
     static final int MC = 144;
-    static final int NC = Math.max(NR, 4096 / NR * NR);
+    static final int NC = Math.max(NR, 1024 / NR * NR);
 
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
     /** MR floats at once when packing column-major A. */
@@ -47,7 +51,7 @@ final class MatmulGemm {
     }
 
     /** Per-thread packing buffers, grown on demand and reused across calls. */
-    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[5][]);
+    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[3][]);
 
     final MemorySegment a, b, c;
     final int m, n, k;
@@ -81,7 +85,7 @@ final class MatmulGemm {
         int kBlocks = (int) Math.max(1, (kTotal + KC - 1) / KC);
         int kcMax = (int) ((kTotal + kBlocks - 1) / kBlocks);
         int ncMax = Math.min(NC, roundUp(n1 - n0, NR));
-        float[] ap = buffer(0, MC * kcMax), bp = buffer(1, kcMax * ncMax), tile = buffer(4, MR * NR);
+        float[] ap = buffer(0, MC * kcMax), bp = buffer(1, kcMax * ncMax), tile = buffer(2, MR * NR);
         long ldc = (long) n * Float.BYTES;
 
         for (int jc = n0; jc < n1; jc += NC) {
@@ -117,65 +121,6 @@ final class MatmulGemm {
         float[][] buf = BUFFERS.get();
         if (buf[slot] == null || buf[slot].length < length) buf[slot] = new float[Math.max(length, 64)];
         return buf[slot];
-    }
-
-    // ---- small products -------------------------------------------------------------------------
-
-    /**
-     * Columns [n0, n1) of C, all rows, without packing: each segment's B block is staged row-major
-     * (once when every segment shares it) and rows of C are accumulated in a float[] by axpy. For
-     * products too small or too thin for the packed path to pay for its padding.
-     */
-    void runSmall(int n0, int n1) {
-        int w = n1 - n0;
-        if (w <= 0 || m == 0) return;
-        float[] acc = buffer(2, m * w), bst = buffer(3, k * w);
-        for (int i = 0; i < m; i++) {
-            long row = (cOff + (long) i * n + n0) * Float.BYTES;
-            if (accumulate) MemorySegment.copy(c, F, row, acc, i * w, w);
-            else java.util.Arrays.fill(acc, i * w, i * w + w, 0f);
-        }
-        long staged = -1;
-        for (int s = 0; s < segs; s++) {
-            long bo = bOff[s0 + s];
-            if (bo != staged) {
-                stageB(bst, bo, n0, w);
-                staged = bo;
-            }
-            long ao = aOff[s0 + s];
-            for (int i = 0; i < m; i++) {
-                long arow = ao + (long) i * aRS;
-                int ai = i * w;
-                if (w >= L) {
-                    for (int q = 0; q < k; q++) axpy(acc, ai, bst, q * w, w, a.getAtIndex(F, arow + (long) q * aCS));
-                } else {
-                    for (int q = 0; q < k; q++) {
-                        float av = a.getAtIndex(F, arow + (long) q * aCS);
-                        for (int j = 0, bi = q * w; j < w; j++) acc[ai + j] = Math.fma(av, bst[bi + j], acc[ai + j]);
-                    }
-                }
-            }
-        }
-        for (int i = 0; i < m; i++) {
-            MemorySegment.copy(acc, i * w, c, F, (cOff + (long) i * n + n0) * Float.BYTES, w);
-        }
-    }
-
-    private void stageB(float[] bst, long bo, int n0, int w) {
-        for (int q = 0; q < k; q++) {
-            long base = bo + (long) q * bRS + (long) n0 * bCS;
-            if (bCS == 1) MemorySegment.copy(b, F, base * Float.BYTES, bst, q * w, w);
-            else for (int j = 0; j < w; j++) bst[q * w + j] = b.getAtIndex(F, base + (long) j * bCS);
-        }
-    }
-
-    private static void axpy(float[] y, int yi, float[] x, int xi, int w, float alpha) {
-        FloatVector va = FloatVector.broadcast(S, alpha);
-        int j = 0;
-        for (; j <= w - L; j += L) {
-            FloatVector.fromArray(S, x, xi + j).fma(va, FloatVector.fromArray(S, y, yi + j)).intoArray(y, yi + j);
-        }
-        for (; j < w; j++) y[yi + j] = Math.fma(alpha, x[xi + j], y[yi + j]);
     }
 
     // ---- packing --------------------------------------------------------------------------------

@@ -43,8 +43,8 @@ class MatmulKernelsTest {
     private static void product(Random r, int m, int k, int n, boolean ta, boolean tb, boolean accumulate) {
         try (Scope s = Scope.open()) {
             Tensor a = matrix(r, ta, m, k), b = matrix(r, tb, k, n);
-            check("[" + m + "x" + k + (ta ? "ᵀ" : "") + "]·[" + k + "x" + n + (tb ? "ᵀ" : "") + "]" + (accumulate ? " acc" : ""),
-                    a, b, Check.randn(CPU, r, m, n), accumulate);
+            String what = "[" + m + "x" + k + (ta ? "ᵀ" : "") + "]·[" + k + "x" + n + (tb ? "ᵀ" : "") + "]";
+            check(what + (accumulate ? " acc" : ""), a, b, Check.randn(CPU, r, m, n), accumulate);
         }
     }
 
@@ -63,7 +63,8 @@ class MatmulKernelsTest {
 
     @Test void randomOddShapesAndLayouts() {
         Random r = Check.rng();
-        for (int i = 0; i < 40; i++) {
+        // The double-precision reference dominates the run time: a dozen products.
+        for (int i = 0; i < 12; i++) {
             int m = Check.odd(r, 1, 200), k = Check.odd(r, 1, 300), n = Check.odd(r, 1, 200);
             product(r, m, k, n, r.nextBoolean(), r.nextBoolean(), r.nextBoolean());
         }
@@ -71,9 +72,13 @@ class MatmulKernelsTest {
 
     @Test void largeEnoughToSplitAcrossThreads() {
         Random r = Check.rng();
-        product(r, 301, 263, 157, false, false, false);
-        product(r, 37, 515, 411, true, false, true);
-        product(r, 129, 97, 333, false, true, false);
+        // Past the parallel threshold, split by rows, by columns, and over a K longer than one block.
+        product(r, 157, 131, 113, false, false, false);
+        product(r, 21, 271, 301, true, false, true);
+        product(r, 97, 67, 131, false, true, false);
+        // Few rows, many columns: the unpacked kernels split by columns.
+        product(r, 3, 401, 701, false, false, false);
+        product(r, 2, 501, 601, true, true, true);
     }
 
     @Test void slicedViews() {
@@ -110,11 +115,14 @@ class MatmulKernelsTest {
         Random r = Check.rng();
         try (Scope s = Scope.open()) {
             // Attention-like [B·H, T, D]·[D, T] products and per-model weights [M, rows, k]·[M, k, n].
-            check("tiny batches", Check.randn(CPU, r, 301, 3, 33), Check.randn(CPU, r, 33, 3), Check.randn(CPU, r, 301, 3, 3), false);
+            check("tiny batches", Check.randn(CPU, r, 301, 3, 33), Check.randn(CPU, r, 33, 3),
+                    Check.randn(CPU, r, 301, 3, 3), false);
             check("tiny batches acc", Check.randn(CPU, r, 301, 3, 33), Check.randn(CPU, r, 301, 3, 33).transpose(-1, -2),
                     Check.randn(CPU, r, 301, 3, 3), true);
-            check("4-d", Check.randn(CPU, r, 3, 5, 41, 29), Check.randn(CPU, r, 3, 5, 29, 23), Check.randn(CPU, r, 3, 5, 41, 23), false);
-            check("models", Check.randn(CPU, r, 3, 97, 65), Check.randn(CPU, r, 3, 65, 131), Check.randn(CPU, r, 3, 97, 131), true);
+            check("4-d", Check.randn(CPU, r, 3, 5, 41, 29), Check.randn(CPU, r, 3, 5, 29, 23),
+                    Check.randn(CPU, r, 3, 5, 41, 23), false);
+            check("models", Check.randn(CPU, r, 3, 97, 65), Check.randn(CPU, r, 3, 65, 131),
+                    Check.randn(CPU, r, 3, 97, 131), true);
         }
     }
 

@@ -1,0 +1,59 @@
+package dev.groklab.cli;
+
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class BenchCommandTest {
+    private record Result(int code, String out, String err) {}
+
+    private static Result run(String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        CommandLine cl = new CommandLine(new BenchCommand());
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int code = cl.execute(args);
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    private static void badInput(String option, String... args) {
+        Result r = run(args);
+        assertEquals(2, r.code(), String.join(" ", args) + ": " + r.err());
+        String first = r.err().strip().lines().findFirst().orElse("");
+        assertTrue(first.contains(option), "names the option: " + r.err());
+        // Through the groklab entry point: one clear line plus the pointer to --help.
+        StringWriter err = new StringWriter();
+        String[] all = new String[args.length + 1];
+        all[0] = "bench";
+        System.arraycopy(args, 0, all, 1, args.length);
+        assertEquals(2, Main.run(new PrintWriter(err, true), all));
+        assertTrue(err.toString().contains(option), err.toString());
+        assertTrue(err.toString().strip().lines().count() <= 2, "one clear line: " + err);
+    }
+
+    @Test void unknownBackendKernelOrShapesExitTwoNamingTheOption() {
+        badInput("--backend", "--backend", "cuda");
+        badInput("--kernel", "--kernel", "conv");
+        badInput("--shapes", "--shapes", "cubes");
+        badInput("--threads", "--threads", "0");
+        badInput("--sizes", "--sizes", "64,x");
+    }
+
+    @Test void backendMessageListsTheAllowedValues() {
+        Result r = run("--backend", "opencl");
+        assertTrue(r.err().contains("cpu"), r.err());
+    }
+
+    @Test void quickMatmulRunPrintsARowPerSize() {
+        Result r = run("--kernel", "matmul", "--sizes", "32,48", "--shapes", "square", "--quick");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("32³")), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("48³")), r.out());
+        assertTrue(r.out().contains("OpenBLAS"), "says whether OpenBLAS ran: " + r.out());
+    }
+}
