@@ -1,11 +1,347 @@
 package dev.groklab.cli;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.groklab.walkers.GibbsGrid;
+import dev.groklab.walkers.GraphWalk;
+import dev.groklab.walkers.Histogram2D;
+import dev.groklab.walkers.Walk;
+import dev.groklab.walkers.WalkConfig;
+import dev.groklab.walkers.WalkResult;
+import dev.groklab.walkers.WalkSummary;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.HeatMapChart;
+import org.knowm.xchart.HeatMapChartBuilder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.internal.chartpart.Chart;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
+import java.awt.Color;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** Loss-landscape walkers (being filled in). */
-@Command(name = "walk", mixinStandardHelpOptions = true, description = "Loss-landscape walkers.")
+/**
+ * Loss-landscape walkers: Brownian motion, seed 000's noisy momentum SGD, HMC and graph walks on
+ * toy potentials, compared with the Gibbs measure. Writes config.json, histogram.csv,
+ * heatmap.png and summary.json to the run directory.
+ */
+@Command(name = "walk", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Walkers on toy loss landscapes, histogrammed against the Gibbs measure exp(-U/T)/Z.",
+                "Presets: " + WalkCommand.PRESET_LIST + ". Explicit options override a preset."})
 public final class WalkCommand implements Callable<Integer> {
-    @Override public Integer call() { return 0; }
+    static final String PRESET_LIST = "seed002-torus, seed000-a, seed000-b, seed000-c, seed000-hmc, crossing-lines, hmc-gaussian";
+
+    /** Every option's value when neither a preset nor the command line sets it. */
+    private static final Map<String, Object> DEFAULTS = Map.ofEntries(
+            Map.entry("dynamics", "brownian"), Map.entry("potential", "crossing"), Map.entry("walkers", 100_000),
+            Map.entry("steps", 2000), Map.entry("dt", 1e-3f), Map.entry("temperature", 1f), Map.entry("a", 100f),
+            Map.entry("b", 0f), Map.entry("lambda", 0f), Map.entry("center", new float[]{-1f, -1f}),
+            Map.entry("epsilon", 0.01f), Map.entry("beta", 0f), Map.entry("torus", true), Map.entry("halfWidth", 1f),
+            Map.entry("lines", 2), Map.entry("seed", 0), Map.entry("radius", 0.1f), Map.entry("bins", 64),
+            Map.entry("every", 10), Map.entry("burnIn", -1), Map.entry("leapfrog", 10), Map.entry("nodes", 33),
+            Map.entry("kernel", "auto"));
+
+    /** Presets: the options each sets (targets.md items 7-9). */
+    static final Map<String, Map<String, Object>> PRESETS = presets();
+
+    private static Map<String, Map<String, Object>> presets() {
+        Map<String, Map<String, Object>> p = new LinkedHashMap<>();
+        // Seed 002: Brownian motion in a·min((x0−b)², (x1−b)²) on the torus, time-averaged occupancy.
+        p.put("seed002-torus", kv("dynamics", "brownian", "potential", "crossing", "a", 100f, "temperature", 1f,
+                "dt", 1e-3f, "torus", true, "halfWidth", 1f, "walkers", 100_000, "steps", 10_000, "every", 10,
+                "burnIn", 2000));
+        // Seed 000: c = 100, dt 1e-3, 100 steps, 10,000 uniform starts, final positions.
+        Map<String, Object> s000 = kv("dynamics", "sgd", "potential", "crossing", "a", 100f, "dt", 1e-3f,
+                "torus", false, "halfWidth", 1f, "walkers", 10_000, "steps", 100, "every", 0, "beta", 0f);
+        p.put("seed000-a", with(s000, kv("lambda", 0f, "epsilon", 0.01f)));
+        p.put("seed000-b", with(s000, kv("lambda", 5f, "center", new float[]{-1f, -1f}, "epsilon", 0.01f)));
+        p.put("seed000-c", with(s000, kv("lambda", 0f, "epsilon", 0.1f)));
+        // HMC on the same potential: leapfrog step 1e-3, trajectory length 1, 10,000 proposals, at the
+        // temperature ε²/(2·dt) = 0.05 that matches seed000-a's noise.
+        p.put("seed000-hmc", kv("dynamics", "hmc", "potential", "crossing", "a", 100f, "dt", 1e-3f,
+                "leapfrog", 1000, "temperature", 0.05f, "torus", false, "halfWidth", 1f, "walkers", 16,
+                "steps", 10_000, "every", 10, "burnIn", 1000));
+        p.put("crossing-lines", kv("dynamics", "graph", "lines", 2, "nodes", 33, "walkers", 4096,
+                "steps", 20_000, "burnIn", 2000));
+        p.put("hmc-gaussian", kv("dynamics", "hmc", "potential", "paraboloid", "a", 1f, "temperature", 1f,
+                "dt", 0.2f, "leapfrog", 10, "torus", false, "halfWidth", 4f, "walkers", 20_000, "steps", 200,
+                "every", 0, "burnIn", 0));
+        return p;
+    }
+
+    private static Map<String, Object> kv(Object... kv) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) m.put((String) kv[i], kv[i + 1]);
+        return m;
+    }
+
+    private static Map<String, Object> with(Map<String, Object> base, Map<String, Object> extra) {
+        Map<String, Object> m = new LinkedHashMap<>(base);
+        m.putAll(extra);
+        return m;
+    }
+
+    @Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--preset", paramLabel = "NAME", description = "One of: " + PRESET_LIST + ".")
+    String preset;
+    @Option(names = "--dynamics", paramLabel = "KIND", description = "brownian|sgd|hmc|graph (default brownian).")
+    String dynamics;
+    @Option(names = "--potential", paramLabel = "NAME", description = "crossing|paraboloid|valley|lines (default crossing).")
+    String potential;
+    @Option(names = "--walkers", paramLabel = "N", description = "Independent walkers (default 100000).")
+    Integer walkers;
+    @Option(names = "--steps", paramLabel = "N", description = "Steps (HMC: proposals; default 2000).")
+    Integer steps;
+    @Option(names = "--dt", paramLabel = "DT", description = "Time step (HMC: leapfrog step; default 1e-3).")
+    Float dt;
+    @Option(names = "--temperature", paramLabel = "T", description = "Temperature T > 0 (Brownian, HMC; default 1).")
+    Float temperature;
+    @Option(names = "--a", paramLabel = "A", description = "Steepness a of the potential (default 100).")
+    Float a;
+    @Option(names = "--b", paramLabel = "B", description = "Valleys cross at (b, b) (default 0).")
+    Float b;
+    @Option(names = "--lambda", paramLabel = "L", description = "L2 regularizer lambda/2·|x - c|^2 (default 0).")
+    Float lambda;
+    @Option(names = "--center", paramLabel = "X,Y", split = ",", description = "Regularizer centre c (default -1,-1).")
+    float[] center;
+    @Option(names = "--epsilon", paramLabel = "E", description = "SGD noise per step (default 0.01).")
+    Float epsilon;
+    @Option(names = "--beta", paramLabel = "B", description = "SGD momentum in [0, 1) (default 0).")
+    Float beta;
+    @Option(names = "--torus", paramLabel = "L", description = "Periodic domain [-L, L)^2 (the default, L = 1).")
+    Float torus;
+    @Option(names = "--plane", description = "Open plane; uniform starts and histograms in [-L, L)^2, L from --box.")
+    boolean plane;
+    @Option(names = "--box", paramLabel = "L", description = "Half-width of the start box and window on the plane (default 1).")
+    Float box;
+    @Option(names = "--lines", paramLabel = "D", description = "Lines D crossing at one point (potential 'lines', graph walks; default 2).")
+    Integer lines;
+    @Option(names = "--nodes", paramLabel = "N", description = "Graph walk: nodes per line (default 33).")
+    Integer nodes;
+    @Option(names = "--seed", paramLabel = "S", description = "Philox seed (default 0).")
+    Integer seed;
+    @Option(names = "--radius", paramLabel = "R", description = "Radius around the singular point for the masses (default 0.1).")
+    Float radius;
+    @Option(names = "--bins", paramLabel = "N", description = "Histogram bins per axis (default 64).")
+    Integer bins;
+    @Option(names = "--every", paramLabel = "K", description = "Sample every K steps after the burn-in; 0 = final positions (default 10).")
+    Integer every;
+    @Option(names = "--burn-in", paramLabel = "N", description = "Steps before sampling starts (default steps/5).")
+    Integer burnIn;
+    @Option(names = "--leapfrog", paramLabel = "N", description = "HMC leapfrog steps per proposal (default 10).")
+    Integer leapfrog;
+    @Option(names = "--kernel", paramLabel = "K", description = "auto|simd|scalar for Brownian and SGD (default auto: simd from 1e8 walker-steps).")
+    String kernel;
+    @Option(names = "--out", paramLabel = "DIR", description = "Run directory (default runs/walk-<preset>-<timestamp>).")
+    Path out;
+
+    @Override public Integer call() throws IOException {
+        WalkConfig config = resolve();
+        Path dir = out != null ? out : Path.of("runs", "walk-" + (preset == null ? "custom" : preset) + "-"
+                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        WalkResult r = Walk.run(config);
+        Files.createDirectories(dir);
+        ObjectMapper json = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+                .setSerializationInclusion(JsonInclude.Include.NON_NULL).enable(SerializationFeature.INDENT_OUTPUT);
+        json.writeValue(dir.resolve("config.json").toFile(), config);
+        json.writeValue(dir.resolve("summary.json").toFile(), r.summary());
+        writeHistogram(r, dir.resolve("histogram.csv"));
+        System.setProperty("java.awt.headless", "true");
+        drawPng(r, dir.resolve("heatmap.png"));
+        printSummary(r.summary(), dir, spec.commandLine().getOut());
+        return 0;
+    }
+
+    /** The preset's values, overridden by explicit options, validated; bad values end as a usage error. */
+    WalkConfig resolve() {
+        CommandLine cl = spec.commandLine();
+        Map<String, Object> v = new LinkedHashMap<>(DEFAULTS);
+        if (preset != null) {
+            Map<String, Object> p = PRESETS.get(preset);
+            if (p == null) {
+                throw new CommandLine.ParameterException(cl, "--preset must be one of " + PRESET_LIST + ", got '" + preset + "'");
+            }
+            v.putAll(p);
+        }
+        if (torus != null && plane) throw new CommandLine.ParameterException(cl, "--torus and --plane exclude each other");
+        put(v, "dynamics", dynamics);
+        put(v, "potential", potential);
+        put(v, "walkers", walkers);
+        put(v, "steps", steps);
+        put(v, "dt", dt);
+        put(v, "temperature", temperature);
+        put(v, "a", a);
+        put(v, "b", b);
+        put(v, "lambda", lambda);
+        put(v, "center", center);
+        put(v, "epsilon", epsilon);
+        put(v, "beta", beta);
+        if (torus != null) {
+            v.put("torus", true);
+            v.put("halfWidth", torus);
+        }
+        if (plane) v.put("torus", false);
+        if (box != null && (Boolean) v.get("torus")) {
+            throw new CommandLine.ParameterException(cl, "--box applies to the plane (--plane); the torus takes its L from --torus L");
+        }
+        put(v, "halfWidth", box);
+        put(v, "lines", lines);
+        put(v, "nodes", nodes);
+        put(v, "seed", seed);
+        put(v, "radius", radius);
+        put(v, "bins", bins);
+        put(v, "every", every);
+        put(v, "burnIn", burnIn);
+        put(v, "leapfrog", leapfrog);
+        put(v, "kernel", kernel);
+        int st = (Integer) v.get("steps");
+        int burn = (Integer) v.get("burnIn");
+        if (burn < 0) burn = (Integer) v.get("every") == 0 ? 0 : st / 5;
+        try {
+            return new WalkConfig(preset == null ? "custom" : preset, (String) v.get("dynamics"), (String) v.get("potential"),
+                    (Integer) v.get("walkers"), st, (Float) v.get("dt"), (Float) v.get("temperature"),
+                    (Float) v.get("a"), (Float) v.get("b"), (Float) v.get("lambda"), (float[]) v.get("center"),
+                    (Float) v.get("epsilon"), (Float) v.get("beta"), (Boolean) v.get("torus"), (Float) v.get("halfWidth"),
+                    (Integer) v.get("lines"), (Integer) v.get("seed"), (Float) v.get("radius"), (Integer) v.get("bins"),
+                    (Integer) v.get("every"), burn, (Integer) v.get("leapfrog"), (Integer) v.get("nodes"),
+                    (String) v.get("kernel"));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cl, e.getMessage(), e);
+        }
+    }
+
+    private static void put(Map<String, Object> v, String key, Object value) {
+        if (value != null) v.put(key, value);
+    }
+
+    private static void writeHistogram(WalkResult r, Path file) throws IOException {
+        try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(file))) {
+            if (r.graph() != null) {
+                GraphWalk g = r.graph();
+                long[] visits = r.visits();
+                long total = 0;
+                for (long x : visits) total += x;
+                double degSum = 2.0 * g.lines() + 2.0 * (visits.length - 1);
+                w.println("node,line,position,degree,visits,fraction,stationary");
+                for (int i = 0; i < visits.length; i++) {
+                    w.printf(Locale.ROOT, "%d,%d,%d,%d,%d,%.8g,%.8g%n", i, i == 0 ? -1 : g.lineOf(i), i == 0 ? 0 : g.positionOf(i),
+                            g.degree(i), visits[i], (double) visits[i] / total, g.degree(i) / degSum);
+                }
+                return;
+            }
+            Histogram2D h = r.occupancy().histogram;
+            GibbsGrid gibbs = r.gibbs();
+            w.println("x0,x1,count,empirical,gibbs");
+            for (int i = 0; i < h.bins; i++) {
+                for (int j = 0; j < h.bins; j++) {
+                    w.printf(Locale.ROOT, "%.6g,%.6g,%d,%.8g,%.8g%n", h.center(i), h.center(j), h.count(i, j),
+                            h.probability(i, j), gibbs == null ? Double.NaN : gibbs.probability(i, j));
+                }
+            }
+        }
+    }
+
+    private static void drawPng(WalkResult r, Path file) throws IOException {
+        if (r.graph() != null) {
+            BitmapEncoder.saveBitmap(graphChart(r), file.toString(), BitmapEncoder.BitmapFormat.PNG);
+            return;
+        }
+        Histogram2D h = r.occupancy().histogram;
+        int shown = h.bins / ((h.bins + 39) / 40);   // whole bins per cell, at most ~40 cells per axis
+        double[][] emp = new double[shown][shown], gib = new double[shown][shown];
+        for (int i = 0; i < h.bins; i++) {
+            for (int j = 0; j < h.bins; j++) {
+                int a = i * shown / h.bins, c = j * shown / h.bins;
+                emp[a][c] += h.probability(i, j);
+                if (r.gibbs() != null) gib[a][c] += r.gibbs().probability(i, j);
+            }
+        }
+        double max = 0;
+        for (int i = 0; i < shown; i++) for (int j = 0; j < shown; j++) max = Math.max(max, Math.max(emp[i][j], gib[i][j]));
+        List<Chart<?, ?>> charts = new ArrayList<>();
+        charts.add(heatMap("Empirical (" + r.summary().dynamics() + ")", emp, h, shown, max));
+        charts.add(heatMap("Gibbs exp(-U/T)/Z, T = " + String.format(Locale.ROOT, "%.3g",
+                r.summary().gibbsTemperature() == null ? Double.NaN : r.summary().gibbsTemperature()), gib, h, shown, max));
+        BitmapEncoder.saveBitmap(charts, 1, 2, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    private static HeatMapChart heatMap(String title, double[][] p, Histogram2D h, int shown, double max) {
+        HeatMapChart chart = new HeatMapChartBuilder().width(640).height(600).title(title).xAxisTitle("x0").yAxisTitle("x1").build();
+        List<String> axis = new ArrayList<>();
+        double width = 2.0 * h.halfWidth / shown;
+        for (int k = 0; k < shown; k++) axis.add(String.format(Locale.ROOT, "%.2f", -h.halfWidth + (k + 0.5) * width));
+        List<Number[]> cells = new ArrayList<>();
+        for (int i = 0; i < shown; i++) for (int j = 0; j < shown; j++) cells.add(new Number[]{i, j, p[i][j]});
+        chart.getStyler().setShowValue(false).setMin(0).setMax(max > 0 ? max : 1)
+                .setRangeColors(new Color[]{Color.WHITE, new Color(0x3B4CC0), new Color(0xB40426)});
+        chart.getStyler().setXAxisLabelRotation(90);
+        chart.getStyler().setAxisTickLabelsFont(chart.getStyler().getAxisTickLabelsFont().deriveFont(8f));
+        chart.addSeries("probability", axis, axis, cells);
+        return chart;
+    }
+
+    private static XYChart graphChart(WalkResult r) {
+        GraphWalk g = r.graph();
+        long[] visits = r.visits();
+        double rest = 0;
+        for (int i = 1; i < visits.length; i++) rest += visits[i];
+        rest /= visits.length - 1;
+        XYChart chart = new XYChartBuilder().width(900).height(500)
+                .title("Graph walk on " + g.lines() + " lines crossing at one node: visits / mean visits of other nodes")
+                .xAxisTitle("signed position along the line (0 = crossing)").yAxisTitle("relative visits").build();
+        int n = g.nodesPerLine();
+        for (int k = 0; k < g.lines(); k++) {
+            List<Integer> xs = new ArrayList<>();
+            List<Double> ys = new ArrayList<>();
+            for (int j = n / 2 + 1; j < n; j++) {
+                xs.add(j - n);
+                ys.add(visits[1 + k * (n - 1) + (j - 1)] / rest);
+            }
+            xs.add(0);
+            ys.add(visits[0] / rest);
+            for (int j = 1; j <= n / 2; j++) {
+                xs.add(j);
+                ys.add(visits[1 + k * (n - 1) + (j - 1)] / rest);
+            }
+            chart.addSeries("line " + k, xs, ys);
+        }
+        return chart;
+    }
+
+    private static void printSummary(WalkSummary s, Path dir, PrintWriter out) {
+        out.printf(Locale.ROOT, "walk %s: %s, %s, %s%n", s.preset(), s.dynamics(), s.potential(), s.domain());
+        if (s.originToMeanRatio() != null) {
+            out.printf(Locale.ROOT, "  crossing visits / mean visits elsewhere = %.4f (degree ratio %.1f)%n",
+                    s.originToMeanRatio(), s.degreeRatio());
+        } else {
+            out.printf(Locale.ROOT, "  mass within r = %.3g of the singular point: empirical %.5f, Gibbs %.3g (T = %.4g), ratio %s; uniform start %.5f%n",
+                    s.radius(), s.empiricalMassNear(), nan(s.gibbsMassNear()), nan(s.gibbsTemperature()),
+                    s.ratio() == null ? "n/a (Gibbs puts no mass there)" : String.format(Locale.ROOT, "%.4f", s.ratio()),
+                    s.uniformMassNear());
+            out.printf(Locale.ROOT, "  per-axis variance %.5g, %.5g; in window %.4f%n", s.varX0(), s.varX1(), s.fractionInWindow());
+            if (s.acceptanceRate() != null) out.printf(Locale.ROOT, "  HMC acceptance rate %.4f%n", s.acceptanceRate());
+        }
+        out.printf(Locale.ROOT, "  %d walkers x %d steps in %.2f s (%.3g walker-steps/s, %s kernel) -> %s%n",
+                s.walkers(), s.steps(), s.seconds(), s.walkerStepsPerSecond(), s.kernel(), dir);
+        out.flush();
+    }
+
+    private static double nan(Double d) { return d == null ? Double.NaN : d; }
 }

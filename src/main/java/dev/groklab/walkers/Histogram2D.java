@@ -1,0 +1,54 @@
+package dev.groklab.walkers;
+
+/** Counts of 2-D positions on a bins × bins grid over the window [−L, L)². */
+public final class Histogram2D {
+    public final int bins;
+    public final float halfWidth;
+    private final long[] counts;
+    private long inside, outside;
+
+    public Histogram2D(int bins, float halfWidth) {
+        if (bins < 2 || bins > 4096) throw new IllegalArgumentException("--bins must be in 2..4096, got " + bins);
+        this.bins = bins;
+        this.halfWidth = halfWidth;
+        this.counts = new long[bins * bins];
+    }
+
+    /** Bin index of coordinate v, or −1 outside [−L, L). Clamped at the upper edge, where float wrapping can land. */
+    public int bin(float v) {
+        if (!(v >= -halfWidth && v <= halfWidth)) return -1;
+        int k = (int) ((v + halfWidth) / (2 * halfWidth) * bins);
+        return Math.min(k, bins - 1);
+    }
+
+    public void add(float x0, float x1) {
+        int i = bin(x0), j = bin(x1);
+        if (i < 0 || j < 0) {
+            outside++;
+            return;
+        }
+        counts[i * bins + j]++;
+        inside++;
+    }
+
+    /** Merges another histogram of the same grid into this one. */
+    public void addAll(Histogram2D o) {
+        if (o.bins != bins || o.halfWidth != halfWidth) throw new IllegalArgumentException("histogram grids differ");
+        for (int k = 0; k < counts.length; k++) counts[k] += o.counts[k];
+        inside += o.inside;
+        outside += o.outside;
+    }
+
+    /** Count in bin (i along x0, j along x1). */
+    public long count(int i, int j) { return counts[i * bins + j]; }
+
+    public long inside() { return inside; }
+
+    public long outside() { return outside; }
+
+    /** Fraction of the in-window samples in bin (i, j). */
+    public double probability(int i, int j) { return inside == 0 ? 0 : (double) count(i, j) / inside; }
+
+    /** Centre of bin k along either axis. */
+    public double center(int k) { return -halfWidth + (k + 0.5) * (2.0 * halfWidth / bins); }
+}
