@@ -18,7 +18,7 @@ final class TrainFixtures {
     static TrainConfig transformer(int p, int steps, List<Long> seeds) {
         TrainConfig base = new TrainConfig("add", p, 0.5, 3, false, "transformer", 1, 16, 2, 32, "relu", true, true, 0.1, 0,
                 new int[]{16}, "adamw", null, null, null, 0.9f, 0.98f, 1e-8f, 0f, false, false, false, "constant", 5, 1, 0,
-                steps, 0, 5, 0, "cpu");
+                steps, 0, 5, 7, "cpu");
         return TrainConfig.grid(base, seeds, List.of(3e-3f), List.of(1f));
     }
 }
