@@ -1,6 +1,7 @@
 package dev.groklab.cli;
 
 import dev.groklab.backend.cpu.Parallel;
+import dev.groklab.backend.opencl.OpenClPlatforms;
 import jdk.incubator.vector.FloatVector;
 import picocli.CommandLine.Command;
 
@@ -15,8 +16,22 @@ final class DevicesCommand implements Callable<Integer> {
         System.out.printf("cpu      available   %s, %d threads, %d-bit vectors (%d floats), max heap %d MiB%n",
                 System.getProperty("os.arch"), Parallel.threads(), FloatVector.SPECIES_PREFERRED.vectorBitSize(),
                 FloatVector.SPECIES_PREFERRED.length(), rt.maxMemory() >> 20);
-        System.out.println("opencl   unavailable: the OpenCL backend is not built yet");
-        System.out.println("cuda     unavailable: the CUDA backend is not built yet");
+        OpenClPlatforms.Discovery d = OpenClPlatforms.discover();
+        if (!d.available()) {
+            System.out.println("opencl   unavailable: " + d.unavailableReason());
+        } else {
+            String best = OpenClPlatforms.best(d.devices()).id();
+            System.out.println("opencl   available   " + d.devices().size() + " device(s) on " + d.platforms().size()
+                    + " platform(s); --backend opencl picks " + best);
+            for (int p = 0; p < d.platforms().size(); p++) {
+                System.out.println("  platform " + p + ": " + d.platforms().get(p));
+                for (OpenClPlatforms.DeviceInfo i : d.devices()) {
+                    if (i.platform() == p) System.out.println("    " + i.describe());
+                }
+            }
+        }
+        dev.groklab.backend.cuda.CudaBackend.Availability cuda = dev.groklab.backend.cuda.CudaBackend.probe();
+        System.out.println("cuda     " + (cuda.available() ? "available   " : "") + cuda.line());
         return 0;
     }
 }

@@ -1,40 +1,60 @@
 package dev.groklab.backend.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 
 import static dev.groklab.backend.cpu.AttentionKernels.Io.*;
 
 /**
  * Attention for short sequences (the grokking transformers: T of 3 or 4, D of 32, B near a
- * million), read straight from the segments with no copies and no per-row allocation.
+ * million).
  *
- * <p>Sequences go in groups of one vector length G. Dot products run per sequence with lanes
- * along D (blocks of four vectors keep q or the accumulators in registers); the softmax then runs
- * with lanes across the G sequences of the group, so its exp and log are vector operations and
- * its loops run once per group, not once per sequence. Scores live in a small scratch array laid
- * out [row i][key j][sequence], one per parallel chunk.
+ * <p>Sequences go in groups of one vector length G. A group's rows are contiguous, so each operand
+ * comes in (and each result goes out) as one bulk copy through a scratch array: memory is read
+ * as a plain stream, and the compute runs on L1-resident arrays. Dot products run with lanes
+ * along D; the softmax runs with lanes across the G sequences of the group, so its exp and log
+ * are vector operations and its loops run once per group, not once per sequence. Scores live in
+ * a scratch array laid out [row i][key j][sequence]. Nothing is allocated per row or per group.
  */
 final class AttentionSmall {
     private AttentionSmall() {}
 
     private static final VectorSpecies<Float> SP = FloatVector.SPECIES_PREFERRED;
-    private static final int L = SP.length(), G = L, B4 = 4 * L;
-    private static final ByteOrder NO = ByteOrder.nativeOrder();
-    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final int L = SP.length(), G = L;
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
 
-    private static FloatVector ld(MemorySegment s, long at) { return FloatVector.fromMemorySegment(SP, s, at, NO); }
+    /** Eight lanes: dot products fold eight sequences at a time in registers (see {@link #dots}). */
+    private static final boolean OCTETS = L == 8;
+    private static final VectorMask<Float> M4 = bit(4), M2 = bit(2), M1 = bit(1);
+    private static final VectorShuffle<Float> S4 = swap(4), S2 = swap(2), S1 = swap(1);
 
-    private static FloatVector bc(float x) { return FloatVector.broadcast(SP, x); }
+    private static VectorMask<Float> bit(int h) {
+        boolean[] m = new boolean[L];
+        for (int i = 0; i < L; i++) m[i] = (i & h) != 0;
+        return VectorMask.fromArray(SP, m, 0);
+    }
+
+    private static VectorShuffle<Float> swap(int h) {
+        int x = h & (L - 1);
+        return VectorShuffle.fromOp(SP, i -> i ^ x);
+    }
 
     /** Groups per parallel chunk: enough work (~64K multiply-adds) to repay a fork. */
     private static int grain(int t, int d) {
         return Math.max(1, (1 << 16) / Math.max(1, G * t * t * d));
+    }
+
+    private static void in(MemorySegment s, long byteOff, long at, float[] dst, int n) {
+        MemorySegment.copy(s, F, byteOff + 4 * at, dst, 0, n);
+    }
+
+    private static void out(float[] src, int n, MemorySegment s, long byteOff, long at) {
+        MemorySegment.copy(src, 0, s, F, byteOff + 4 * at, n);
     }
 
     // ---- forward ---------------------------------------------------------------------------
@@ -43,121 +63,179 @@ final class AttentionSmall {
         final MemorySegment qs = io.seg[Q], ks = io.seg[K], vs = io.seg[V], os = io.seg[OUT], ls = io.seg[LSE];
         final long qo = io.off[Q], ko = io.off[K], vo = io.off[V], oo = io.off[OUT], lo = io.off[LSE];
         final float scale = (float) (1 / Math.sqrt(d));
-        final long seq = (long) d * t * Float.BYTES;
-        final int groups = (bsz + G - 1) / G;
+        final int td = t * d, groups = (bsz + G - 1) / G;
         Parallel.range(groups, grain(t, d), (from, to) -> {
-            float[] sc = new float[t * t * G], tmp = new float[G];
+            float[] q = new float[G * td], k = new float[G * td], v = new float[G * td], o = new float[G * td];
+            float[] sc = new float[t * t * G], acc = new float[t * G * L], lz = new float[G * t];
             for (int g = from; g < to; g++) {
                 int b0 = g * G, n = Math.min(G, bsz - b0);
-                long base = b0 * seq;
+                long e0 = (long) b0 * td;
+                in(qs, qo, e0, q, n * td);
+                in(ks, ko, e0, k, n * td);
+                in(vs, vo, e0, v, n * td);
                 // Vector code sits in methods called per group, compiled on entry: on-stack
                 // replacement mid-loop would leave vectors reaching the entry boxed.
-                for (int s = 0; s < n; s++) {
-                    long sb = base + s * seq;
-                    scores(qs, qo + sb, ks, ko + sb, t, d, causal, sc, s);
-                }
-                softmax(sc, t, causal, scale, ls, lo + 4L * b0 * t, n, tmp);
-                for (int s = 0; s < n; s++) {
-                    long sb = base + s * seq;
-                    weighted(sc, s, vs, vo + sb, os, oo + sb, t, d, causal);
-                }
+                dots(q, k, n, t, d, causal, false, sc, acc);
+                softmax(sc, t, causal, scale, n, lz, acc);
+                for (int s = 0; s < n; s++) weighted(sc, s, v, o, s * td, t, d, causal);
+                out(o, n * td, os, oo, e0);
+                out(lz, n * t, ls, lo, (long) b0 * t);
             }
         });
     }
 
-    /** sc[(i*t + j)*G + s] = q_i · k_j of one sequence, for the keys row i sees. */
-    private static void scores(MemorySegment qs, long qb, MemorySegment ks, long kb, int t, int d, boolean causal,
-                               float[] sc, int s) {
-        final long row = 4L * d;
+    /**
+     * Dot products of sequences s < n of a group: a_i · b_j for the keys j that row i sees, to
+     * dst[(i*t + j)*G + s] (scores); or, diagonal, a_i · b_i to dst[i*G + s]. Every dot is the same
+     * sum whichever branch computes it: lanes accumulate over the vector chunks of D in order
+     * (one fma chain), fold by halves (lane l with l ^ L/2, then L/4, ...: the order reduceLanes
+     * leaves to the JIT, fixed here so that every tier gives the same bits), then the scalar tail
+     * adds on in order. With eight lanes and a full group, a row's accumulators for all eight
+     * sequences go to acc and fold together in registers ({@link #fold8}); otherwise each folds
+     * alone through acc.
+     */
+    private static void dots(float[] a, float[] b, int n, int t, int d, boolean causal, boolean diagonal,
+                             float[] dst, float[] acc) {
+        final int td = t * d;
         for (int i = 0; i < t; i++) {
-            int last = causal ? i : t - 1, r = i * t * G + s;
-            long qi = qb + i * row;
-            int e = 0;
-            for (; e + B4 <= d; e += B4) {
-                long qe = qi + 4L * e;
-                FloatVector q0 = ld(qs, qe), q1 = ld(qs, qe + 4L * L), q2 = ld(qs, qe + 8L * L), q3 = ld(qs, qe + 12L * L);
-                for (int j = 0; j <= last; j++) {
-                    long ke = kb + j * row + 4L * e;
-                    FloatVector a = q0.mul(ld(ks, ke)).add(q1.mul(ld(ks, ke + 4L * L)))
-                            .add(q2.mul(ld(ks, ke + 8L * L)).add(q3.mul(ld(ks, ke + 12L * L))));
-                    float v = a.reduceLanes(VectorOperators.ADD);
-                    sc[r + j * G] = e == 0 ? v : sc[r + j * G] + v;
+            int j0 = diagonal ? i : 0, cnt = diagonal ? 1 : causal ? i + 1 : t, at = diagonal ? i * G : i * t * G;
+            if (OCTETS && n == G) {
+                // acc[(jj*G + slot)*L ..]: slot is s bit-reversed, so the folds leave lane s = sequence s.
+                for (int s = 0; s < G; s++) {
+                    int slot = (s & 1) << 2 | (s & 2) | s >> 2;
+                    rowChains(a, s * td + i * d, b, s * td + j0 * d, d, cnt, acc, slot * L, G * L);
+                }
+                for (int jj = 0; jj < cnt; jj++) fold8(acc, jj * G * L, dst, at + jj * G);
+            } else {
+                for (int s = 0; s < n; s++) {
+                    rowChains(a, s * td + i * d, b, s * td + j0 * d, d, cnt, acc, 0, L);
+                    for (int jj = 0; jj < cnt; jj++) dst[at + jj * G + s] = AttentionKernels.foldSum(acc, jj * L);
                 }
             }
-            for (; e + L <= d; e += L) {
-                FloatVector q0 = ld(qs, qi + 4L * e);
-                for (int j = 0; j <= last; j++) {
-                    float v = q0.mul(ld(ks, kb + j * row + 4L * e)).reduceLanes(VectorOperators.ADD);
-                    sc[r + j * G] = e == 0 ? v : sc[r + j * G] + v;
-                }
-            }
-            if (e < d) {
-                for (int j = 0; j <= last; j++) {
-                    long kj = kb + j * row;
-                    float v = e == 0 ? 0 : sc[r + j * G];
-                    for (int x = e; x < d; x++) v += qs.get(F, qi + 4L * x) * ks.get(F, kj + 4L * x);
-                    sc[r + j * G] = v;
+            if (d % L != 0) {
+                for (int s = 0; s < n; s++) {
+                    for (int jj = 0; jj < cnt; jj++) {
+                        float v = 0;
+                        for (int e = d - d % L, x = s * td + i * d, y = s * td + (j0 + jj) * d; e < d; e++) v += a[x + e] * b[y + e];
+                        dst[at + jj * G + s] += v;
+                    }
                 }
             }
         }
     }
 
     /**
-     * Scores to probabilities in place, lanes across the group's sequences; lse of the first n
-     * sequences to lse[s*t + i] from byte offset lb.
+     * acc[at + j*stride ..] = the lane accumulator of q_i · k_j (row qi against the cnt rows from
+     * kb): an fma chain over D's full vector chunks in order, q held in registers four chunks at
+     * a time and reused for every key.
      */
-    private static void softmax(float[] sc, int t, boolean causal, float scale, MemorySegment ls, long lb, int n,
-                                float[] tmp) {
-        for (int i = 0; i < t; i++) {
-            int last = causal ? i : t - 1, r = i * t * G;
-            FloatVector m = FloatVector.fromArray(SP, sc, r).mul(scale);
-            for (int j = 1; j <= last; j++) m = m.max(FloatVector.fromArray(SP, sc, r + j * G).mul(scale));
-            FloatVector z = FloatVector.zero(SP);
-            for (int j = 0; j <= last; j++) {
-                FloatVector w = FloatVector.fromArray(SP, sc, r + j * G).mul(scale).sub(m).lanewise(VectorOperators.EXP);
-                w.intoArray(sc, r + j * G);
-                z = z.add(w);
+    private static void rowChains(float[] q, int qi, float[] k, int kb, int d, int cnt, float[] acc, int at, int stride) {
+        final int nv = d / L;
+        if (nv >= 4) {
+            // The first four chunks start the chains (no accumulator to load yet).
+            FloatVector q0 = FloatVector.fromArray(SP, q, qi), q1 = FloatVector.fromArray(SP, q, qi + L),
+                    q2 = FloatVector.fromArray(SP, q, qi + 2 * L), q3 = FloatVector.fromArray(SP, q, qi + 3 * L);
+            for (int j = 0, kc = kb, a = at; j < cnt; j++, kc += d, a += stride) {
+                FloatVector x = q0.mul(FloatVector.fromArray(SP, k, kc));
+                x = q1.fma(FloatVector.fromArray(SP, k, kc + L), x);
+                x = q2.fma(FloatVector.fromArray(SP, k, kc + 2 * L), x);
+                q3.fma(FloatVector.fromArray(SP, k, kc + 3 * L), x).intoArray(acc, a);
             }
-            FloatVector inv = FloatVector.broadcast(SP, 1f).div(z);
-            for (int j = 0; j <= last; j++) FloatVector.fromArray(SP, sc, r + j * G).mul(inv).intoArray(sc, r + j * G);
-            m.add(z.lanewise(VectorOperators.LOG)).intoArray(tmp, 0);
-            for (int s = 0; s < n; s++) ls.set(F, lb + 4L * ((long) s * t + i), tmp[s]);
+        } else {
+            for (int j = 0; j < cnt; j++) FloatVector.zero(SP).intoArray(acc, at + j * stride);
+        }
+        int c = nv >= 4 ? 4 : 0;
+        for (; c + 4 <= nv; c += 4) {
+            int qc = qi + c * L;
+            FloatVector q0 = FloatVector.fromArray(SP, q, qc), q1 = FloatVector.fromArray(SP, q, qc + L),
+                    q2 = FloatVector.fromArray(SP, q, qc + 2 * L), q3 = FloatVector.fromArray(SP, q, qc + 3 * L);
+            for (int j = 0, kc = kb + c * L, a = at; j < cnt; j++, kc += d, a += stride) {
+                FloatVector x = q0.fma(FloatVector.fromArray(SP, k, kc), FloatVector.fromArray(SP, acc, a));
+                x = q1.fma(FloatVector.fromArray(SP, k, kc + L), x);
+                x = q2.fma(FloatVector.fromArray(SP, k, kc + 2 * L), x);
+                q3.fma(FloatVector.fromArray(SP, k, kc + 3 * L), x).intoArray(acc, a);
+            }
+        }
+        for (; c < nv; c++) {
+            FloatVector q0 = FloatVector.fromArray(SP, q, qi + c * L);
+            for (int j = 0, kc = kb + c * L, a = at; j < cnt; j++, kc += d, a += stride) {
+                q0.fma(FloatVector.fromArray(SP, k, kc), FloatVector.fromArray(SP, acc, a)).intoArray(acc, a);
+            }
         }
     }
 
-    /** out_i = Σ_j p_ij v_j of one sequence. */
-    private static void weighted(float[] sc, int s, MemorySegment vs, long vb, MemorySegment os, long ob,
-                                 int t, int d, boolean causal) {
-        final long row = 4L * d;
+    /**
+     * Lanes with bit h clear: x[l] + x[l ^ h]; lanes with bit h set: y[l] + y[l ^ h]; written out
+     * (no helper taking vectors: one that failed to inline would box them).
+     */
+    private static void fold8(float[] acc, int from, float[] dst, int at) {
+        FloatVector x = FloatVector.fromArray(SP, acc, from), y = FloatVector.fromArray(SP, acc, from + L);
+        FloatVector x01 = x.blend(y, M4).add(y.blend(x, M4).rearrange(S4));
+        x = FloatVector.fromArray(SP, acc, from + 2 * L);
+        y = FloatVector.fromArray(SP, acc, from + 3 * L);
+        FloatVector x23 = x.blend(y, M4).add(y.blend(x, M4).rearrange(S4));
+        x = FloatVector.fromArray(SP, acc, from + 4 * L);
+        y = FloatVector.fromArray(SP, acc, from + 5 * L);
+        FloatVector x45 = x.blend(y, M4).add(y.blend(x, M4).rearrange(S4));
+        x = FloatVector.fromArray(SP, acc, from + 6 * L);
+        y = FloatVector.fromArray(SP, acc, from + 7 * L);
+        FloatVector x67 = x.blend(y, M4).add(y.blend(x, M4).rearrange(S4));
+        FloatVector lo = x01.blend(x23, M2).add(x23.blend(x01, M2).rearrange(S2));
+        FloatVector hi = x45.blend(x67, M2).add(x67.blend(x45, M2).rearrange(S2));
+        lo.blend(hi, M1).add(hi.blend(lo, M1).rearrange(S1)).intoArray(dst, at);
+    }
+
+    /**
+     * Scores to probabilities in place, lanes across the group's sequences; the lse of sequence
+     * s < n, row i, to lz[s*t + i].
+     */
+    private static void softmax(float[] sc, int t, boolean causal, float scale, int n, float[] lz, float[] tmp) {
         for (int i = 0; i < t; i++) {
-            int last = causal ? i : t - 1, r = i * t * G + s;
-            long oi = ob + i * row;
+            int last = causal ? i : t - 1, r = i * t * G, end = r + (last + 1) * G;
+            FloatVector m = FloatVector.fromArray(SP, sc, r).mul(scale);
+            for (int j = r + G; j < end; j += G) m = m.max(FloatVector.fromArray(SP, sc, j).mul(scale));
+            for (int j = r; j < end; j += G) FloatVector.fromArray(SP, sc, j).mul(scale).sub(m).intoArray(sc, j);
+            m.intoArray(tmp, G);
+            AttentionKernels.expInPlace(sc, r, end);
+            FloatVector z = FloatVector.fromArray(SP, sc, r);
+            for (int j = r + G; j < end; j += G) z = z.add(FloatVector.fromArray(SP, sc, j));
+            FloatVector inv = FloatVector.broadcast(SP, 1f).div(z);
+            for (int j = r; j < end; j += G) FloatVector.fromArray(SP, sc, j).mul(inv).intoArray(sc, j);
+            z.intoArray(tmp, 0);
+            AttentionKernels.logNormaliser(tmp, 0);
+            for (int s = 0; s < n; s++) lz[s * t + i] = tmp[G + s] + tmp[s];
+        }
+    }
+
+    /** y_i = Σ_j w_ij x_j for one sequence (rows at xo / yo), w read from the [i][j][s] layout. */
+    private static void weighted(float[] w, int s, float[] x, float[] y, int xo, int t, int d, boolean causal) {
+        for (int i = 0; i < t; i++) {
+            int last = causal ? i : t - 1, r = i * t * G + s, yi = xo + i * d;
             int e = 0;
-            for (; e + B4 <= d; e += B4) {
+            for (; e + 4 * L <= d; e += 4 * L) {
                 FloatVector a0 = FloatVector.zero(SP), a1 = a0, a2 = a0, a3 = a0;
                 for (int j = 0; j <= last; j++) {
-                    FloatVector w = bc(sc[r + j * G]);
-                    long ve = vb + j * row + 4L * e;
-                    a0 = ld(vs, ve).fma(w, a0);
-                    a1 = ld(vs, ve + 4L * L).fma(w, a1);
-                    a2 = ld(vs, ve + 8L * L).fma(w, a2);
-                    a3 = ld(vs, ve + 12L * L).fma(w, a3);
+                    FloatVector c = FloatVector.broadcast(SP, w[r + j * G]);
+                    int xe = xo + j * d + e;
+                    a0 = FloatVector.fromArray(SP, x, xe).fma(c, a0);
+                    a1 = FloatVector.fromArray(SP, x, xe + L).fma(c, a1);
+                    a2 = FloatVector.fromArray(SP, x, xe + 2 * L).fma(c, a2);
+                    a3 = FloatVector.fromArray(SP, x, xe + 3 * L).fma(c, a3);
                 }
-                long oe = oi + 4L * e;
-                a0.intoMemorySegment(os, oe, NO);
-                a1.intoMemorySegment(os, oe + 4L * L, NO);
-                a2.intoMemorySegment(os, oe + 8L * L, NO);
-                a3.intoMemorySegment(os, oe + 12L * L, NO);
+                a0.intoArray(y, yi + e);
+                a1.intoArray(y, yi + e + L);
+                a2.intoArray(y, yi + e + 2 * L);
+                a3.intoArray(y, yi + e + 3 * L);
             }
             for (; e + L <= d; e += L) {
                 FloatVector a0 = FloatVector.zero(SP);
-                for (int j = 0; j <= last; j++) a0 = ld(vs, vb + j * row + 4L * e).fma(bc(sc[r + j * G]), a0);
-                a0.intoMemorySegment(os, oi + 4L * e, NO);
+                for (int j = 0; j <= last; j++) a0 = FloatVector.fromArray(SP, x, xo + j * d + e).fma(FloatVector.broadcast(SP, w[r + j * G]), a0);
+                a0.intoArray(y, yi + e);
             }
             for (; e < d; e++) {
                 float a = 0;
-                for (int j = 0; j <= last; j++) a += sc[r + j * G] * vs.get(F, vb + j * row + 4L * e);
-                os.set(F, oi + 4L * e, a);
+                for (int j = 0; j <= last; j++) a += w[r + j * G] * x[xo + j * d + e];
+                y[yi + e] = a;
             }
         }
     }
@@ -170,109 +248,95 @@ final class AttentionSmall {
         final long qo = io.off[Q], ko = io.off[K], vo = io.off[V], oo = io.off[OUT], lo = io.off[LSE],
                 go = io.off[GOUT], gqo = io.off[GQ], gko = io.off[GK], gvo = io.off[GV];
         final float scale = (float) (1 / Math.sqrt(d));
-        final long seq = (long) d * t * Float.BYTES;
-        final int groups = (bsz + G - 1) / G;
+        final int td = t * d, groups = (bsz + G - 1) / G;
         // Three times the forward's work per group.
         Parallel.range(groups, Math.max(1, grain(t, d) / 3), (from, to) -> {
-            // sc: scores, then p; dp: gOut_i · v_j, then ds; dd: gOut_i · out_i; both [i][j][s], dd [i][s].
-            float[] sc = new float[t * t * G], dp = new float[t * t * G], dd = new float[t * G], lr = new float[t * G];
+            float[] q = new float[G * td], k = new float[G * td], v = new float[G * td], o = new float[G * td],
+                    gy = new float[G * td], gq = new float[G * td], gk = new float[G * td], gv = new float[G * td];
+            // p: scores, then probabilities; ds: gOut_i · v_j, then score gradients; both [i][j][s].
+            // dd: gOut_i · out_i and lr: lse, both [i][s]; lz: lse as stored, [s][i].
+            float[] p = new float[t * t * G], ds = new float[t * t * G], dd = new float[t * G], lr = new float[t * G];
+            float[] lz = new float[G * t], acc = new float[t * G * L];
             for (int g = from; g < to; g++) {
                 int b0 = g * G, n = Math.min(G, bsz - b0);
-                long base = b0 * seq;
+                long e0 = (long) b0 * td;
+                in(qs, qo, e0, q, n * td);
+                in(ks, ko, e0, k, n * td);
+                in(vs, vo, e0, v, n * td);
+                in(os, oo, e0, o, n * td);
+                in(gs, go, e0, gy, n * td);
+                in(ls, lo, (long) b0 * t, lz, n * t);
+                dots(q, k, n, t, d, causal, false, p, acc);
+                dots(gy, v, n, t, d, causal, false, ds, acc);
+                dots(gy, o, n, t, d, causal, true, dd, acc);
                 for (int s = 0; s < n; s++) {
-                    long sb = base + s * seq;
-                    scores(qs, qo + sb, ks, ko + sb, t, d, causal, sc, s);
-                    scores(gs, go + sb, vs, vo + sb, t, d, causal, dp, s);
-                    rowDots(gs, go + sb, os, oo + sb, t, d, dd, s);
-                    for (int i = 0; i < t; i++) lr[i * G + s] = ls.get(F, lo + 4L * ((long) (b0 + s) * t + i));
+                    for (int i = 0; i < t; i++) lr[i * G + s] = lz[s * t + i];
                 }
-                probabilities(sc, dp, dd, lr, t, causal, scale);
+                probabilities(p, ds, dd, lr, t, causal, scale);
                 for (int s = 0; s < n; s++) {
-                    long sb = base + s * seq;
-                    gradQ(dp, s, ks, ko + sb, gqs, gqo + sb, t, d, causal);
-                    gradKV(sc, dp, s, qs, qo + sb, gs, go + sb, gks, gko + sb, gvs, gvo + sb, t, d, causal);
+                    weighted(ds, s, k, gq, s * td, t, d, causal);
+                    gradKV(p, ds, s, q, gy, gk, gv, s * td, t, d, causal);
                 }
+                out(gq, n * td, gqs, gqo, e0);
+                out(gk, n * td, gks, gko, e0);
+                out(gv, n * td, gvs, gvo, e0);
             }
         });
     }
 
-    /** dd[i*G + s] = gOut_i · out_i of one sequence. */
-    private static void rowDots(MemorySegment gs, long gb, MemorySegment os, long ob, int t, int d, float[] dd, int s) {
-        final long row = 4L * d;
+    /** p: scores → exp(s·scale − lse); ds: gOut·v → p (ds − dd) scale; lanes across sequences. */
+    private static void probabilities(float[] p, float[] ds, float[] dd, float[] lr, int t, boolean causal, float scale) {
         for (int i = 0; i < t; i++) {
-            long gi = gb + i * row, oi = ob + i * row;
-            FloatVector a = FloatVector.zero(SP);
-            int e = 0;
-            for (; e + L <= d; e += L) a = ld(gs, gi + 4L * e).fma(ld(os, oi + 4L * e), a);
-            float v = a.reduceLanes(VectorOperators.ADD);
-            for (; e < d; e++) v += gs.get(F, gi + 4L * e) * os.get(F, oi + 4L * e);
-            dd[i * G + s] = v;
-        }
-    }
-
-    /** sc: scores → p = exp(s·scale − lse); dp: gOut·v → ds = p (dp − dd) scale; lanes across sequences. */
-    private static void probabilities(float[] sc, float[] dp, float[] dd, float[] lr, int t, boolean causal, float scale) {
-        for (int i = 0; i < t; i++) {
-            int last = causal ? i : t - 1, r = i * t * G;
+            int last = causal ? i : t - 1, r = i * t * G, end = r + (last + 1) * G;
             FloatVector nl = FloatVector.fromArray(SP, lr, i * G).neg(), di = FloatVector.fromArray(SP, dd, i * G);
-            for (int j = 0; j <= last; j++) {
-                int at = r + j * G;
-                FloatVector p = FloatVector.fromArray(SP, sc, at).fma(bc(scale), nl).lanewise(VectorOperators.EXP);
-                p.intoArray(sc, at);
-                FloatVector.fromArray(SP, dp, at).sub(di).mul(p).mul(scale).intoArray(dp, at);
+            for (int j = r; j < end; j += G) FloatVector.fromArray(SP, p, j).fma(FloatVector.broadcast(SP, scale), nl).intoArray(p, j);
+            AttentionKernels.expInPlace(p, r, end);
+            for (int j = r; j < end; j += G) {
+                FloatVector.fromArray(SP, ds, j).sub(di).mul(FloatVector.fromArray(SP, p, j)).mul(scale).intoArray(ds, j);
             }
         }
     }
 
-    /** gq_i = Σ_j ds_ij k_j of one sequence. */
-    private static void gradQ(float[] ds, int s, MemorySegment ks, long kb, MemorySegment gqs, long gqb,
-                              int t, int d, boolean causal) {
-        weighted(ds, s, ks, kb, gqs, gqb, t, d, causal);
-    }
-
-    /** gk_j = Σ_i ds_ij q_i and gv_j = Σ_i p_ij gOut_i of one sequence, over the rows that see key j. */
-    private static void gradKV(float[] p, float[] ds, int s, MemorySegment qs, long qb, MemorySegment gs, long gb,
-                               MemorySegment gks, long gkb, MemorySegment gvs, long gvb, int t, int d, boolean causal) {
-        final long row = 4L * d;
+    /** gk_j = Σ_i ds_ij q_i and gv_j = Σ_i p_ij gOut_i for one sequence, over the rows that see key j. */
+    private static void gradKV(float[] p, float[] ds, int s, float[] q, float[] gy, float[] gk, float[] gv, int xo,
+                               int t, int d, boolean causal) {
         for (int j = 0; j < t; j++) {
-            int first = causal ? j : 0, c = j * G + s;
-            long gkj = gkb + j * row, gvj = gvb + j * row;
+            int first = causal ? j : 0, c = j * G + s, yj = xo + j * d;
             int e = 0;
             for (; e + 2 * L <= d; e += 2 * L) {
                 FloatVector k0 = FloatVector.zero(SP), k1 = k0, v0 = k0, v1 = k0;
                 for (int i = first; i < t; i++) {
-                    int at = i * t * G + c;
-                    FloatVector wk = bc(ds[at]), wv = bc(p[at]);
-                    long qe = qb + i * row + 4L * e, ge = gb + i * row + 4L * e;
-                    k0 = ld(qs, qe).fma(wk, k0);
-                    k1 = ld(qs, qe + 4L * L).fma(wk, k1);
-                    v0 = ld(gs, ge).fma(wv, v0);
-                    v1 = ld(gs, ge + 4L * L).fma(wv, v1);
+                    int at = i * t * G + c, xe = xo + i * d + e;
+                    FloatVector wk = FloatVector.broadcast(SP, ds[at]), wv = FloatVector.broadcast(SP, p[at]);
+                    k0 = FloatVector.fromArray(SP, q, xe).fma(wk, k0);
+                    k1 = FloatVector.fromArray(SP, q, xe + L).fma(wk, k1);
+                    v0 = FloatVector.fromArray(SP, gy, xe).fma(wv, v0);
+                    v1 = FloatVector.fromArray(SP, gy, xe + L).fma(wv, v1);
                 }
-                k0.intoMemorySegment(gks, gkj + 4L * e, NO);
-                k1.intoMemorySegment(gks, gkj + 4L * e + 4L * L, NO);
-                v0.intoMemorySegment(gvs, gvj + 4L * e, NO);
-                v1.intoMemorySegment(gvs, gvj + 4L * e + 4L * L, NO);
+                k0.intoArray(gk, yj + e);
+                k1.intoArray(gk, yj + e + L);
+                v0.intoArray(gv, yj + e);
+                v1.intoArray(gv, yj + e + L);
             }
             for (; e + L <= d; e += L) {
                 FloatVector k0 = FloatVector.zero(SP), v0 = k0;
                 for (int i = first; i < t; i++) {
-                    int at = i * t * G + c;
-                    k0 = ld(qs, qb + i * row + 4L * e).fma(bc(ds[at]), k0);
-                    v0 = ld(gs, gb + i * row + 4L * e).fma(bc(p[at]), v0);
+                    int at = i * t * G + c, xe = xo + i * d + e;
+                    k0 = FloatVector.fromArray(SP, q, xe).fma(FloatVector.broadcast(SP, ds[at]), k0);
+                    v0 = FloatVector.fromArray(SP, gy, xe).fma(FloatVector.broadcast(SP, p[at]), v0);
                 }
-                k0.intoMemorySegment(gks, gkj + 4L * e, NO);
-                v0.intoMemorySegment(gvs, gvj + 4L * e, NO);
+                k0.intoArray(gk, yj + e);
+                v0.intoArray(gv, yj + e);
             }
             for (; e < d; e++) {
                 float ak = 0, av = 0;
                 for (int i = first; i < t; i++) {
-                    int at = i * t * G + c;
-                    ak += ds[at] * qs.get(F, qb + i * row + 4L * e);
-                    av += p[at] * gs.get(F, gb + i * row + 4L * e);
+                    int at = i * t * G + c, xe = xo + i * d + e;
+                    ak += ds[at] * q[xe];
+                    av += p[at] * gy[xe];
                 }
-                gks.set(F, gkj + 4L * e, ak);
-                gvs.set(F, gvj + 4L * e, av);
+                gk[yj + e] = ak;
+                gv[yj + e] = av;
             }
         }
     }

@@ -16,18 +16,19 @@ import java.lang.foreign.MemorySegment;
 import static dev.groklab.backend.cpu.SimdUtil.GRAIN;
 import static dev.groklab.backend.cpu.SimdUtil.GRAIN_HEAVY;
 import static dev.groklab.backend.cpu.SimdUtil.L;
+import static dev.groklab.backend.cpu.SimdUtil.ORDER;
 import static dev.groklab.backend.cpu.SimdUtil.S;
-import static dev.groklab.backend.cpu.SimdUtil.exp;
 import static dev.groklab.backend.cpu.SimdUtil.get;
-import static dev.groklab.backend.cpu.SimdUtil.load;
 import static dev.groklab.backend.cpu.SimdUtil.set;
-import static dev.groklab.backend.cpu.SimdUtil.splat;
-import static dev.groklab.backend.cpu.SimdUtil.store;
 
 /**
  * float32 elementwise kernels (Vector API). Each returns false where it leaves the work to the
- * reference: only for outputs that are not dense, sums that are not a leading-rows or last-axis
- * reduction, and strided inputs that alias the output.
+ * reference: outputs that are not dense, strided sources that share storage with the output
+ * (copy; binary with a broadcast operand of odd stride), and sums of a strided x or of another
+ * pattern than leading rows, the last axis, the middle of [G, R, C], or everything.
+ *
+ * <p>Strided inputs are handled by row loops (an operand's stride along the row is 1, 0 or any)
+ * or, when full-size, gathered once into a pooled dense buffer (tiled for transposes).
  */
 final class ElementwiseKernels {
     private ElementwiseKernels() {}
@@ -50,9 +51,9 @@ final class ElementwiseKernels {
             s.asSlice(off << 2, (long) n << 2).fill((byte) 0);
             return;
         }
-        FloatVector vv = splat(v);
+        FloatVector vv = FloatVector.broadcast(S, v);
         int i = 0;
-        for (int ub = S.loopBound(n); i < ub; i += L) store(vv, s, off + i);
+        for (int ub = S.loopBound(n); i < ub; i += L) vv.intoMemorySegment(s, (off + i) << 2, ORDER);
         for (; i < n; i++) set(s, off + i, v);
     }
 
@@ -102,7 +103,9 @@ final class ElementwiseKernels {
     private static void gatherRow(MemorySegment ss, long so, int st, MemorySegment ds, long o, int len) {
         if (st == 1) {
             int i = 0;
-            for (int ub = S.loopBound(len); i < ub; i += L) store(load(ss, so + i), ds, o + i);
+            for (int ub = S.loopBound(len); i < ub; i += L) {
+                FloatVector.fromMemorySegment(S, ss, (so + i) << 2, ORDER).intoMemorySegment(ds, (o + i) << 2, ORDER);
+            }
             for (; i < len; i++) set(ds, o + i, get(ss, so + i));
         } else if (st == 0) {
             fillRange(ds, o, len, get(ss, so));
@@ -174,12 +177,29 @@ final class ElementwiseKernels {
             case SQRT -> sqrt(xs, xo, os, oo, n);
             case ABS -> abs(xs, xo, os, oo, n);
         };
-        for (; i < n; i++) set(os, oo + i, (float) ReferenceBackend.unary(op, get(xs, xo + i)));
+        for (; i < n; i++) set(os, oo + i, unary(op, get(xs, xo + i)));
+    }
+
+    /** The scalar twin of each vector loop (same float operations, so tails match the lanes). */
+    static float unary(Unary op, float x) {
+        return switch (op) {
+            case NEG -> -x;
+            case RELU -> x > 0 ? x : 0f;
+            case GELU -> x / (SimdMath.exp(x * Math.fma(x * x, M2CA, M2C)) + 1f);
+            case TANH -> SimdMath.tanh(x);
+            case EXP -> x > EXP_OVERFLOW ? Float.POSITIVE_INFINITY : SimdMath.exp(x);
+            case LOG -> SimdMath.log(x);
+            case SQUARE -> x * x;
+            case SQRT -> (float) Math.sqrt(x);
+            case ABS -> Math.abs(x);
+        };
     }
 
     private static int neg(MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
         int i = 0;
-        for (int ub = S.loopBound(n); i < ub; i += L) store(load(xs, xo + i).neg(), os, oo + i);
+        for (int ub = S.loopBound(n); i < ub; i += L) {
+            FloatVector.fromMemorySegment(S, xs, (xo + i) << 2, ORDER).neg().intoMemorySegment(os, (oo + i) << 2, ORDER);
+        }
         return i;
     }
 
@@ -187,8 +207,8 @@ final class ElementwiseKernels {
         FloatVector zero = FloatVector.zero(S);
         int i = 0;
         for (int ub = S.loopBound(n); i < ub; i += L) {
-            FloatVector x = load(xs, xo + i);
-            store(zero.blend(x, x.compare(VectorOperators.GT, 0f)), os, oo + i);
+            FloatVector x = FloatVector.fromMemorySegment(S, xs, (xo + i) << 2, ORDER);
+            zero.blend(x, x.compare(VectorOperators.GT, 0f)).intoMemorySegment(os, (oo + i) << 2, ORDER);
         }
         return i;
     }
@@ -197,57 +217,69 @@ final class ElementwiseKernels {
     static final float GELU_C = (float) Math.sqrt(2 / Math.PI);
     static final float GELU_A = 0.044715f;
     private static final float M2C = -2 * GELU_C, M2CA = -2 * GELU_C * GELU_A;
+    private static final float DU0 = 2 * GELU_C, DU2 = 2 * GELU_C * 3 * GELU_A;
 
-    /** e^(−2u) with u = c·(x + a·x³). */
-    static FloatVector geluExp(FloatVector x) {
-        return exp(x.mul(x.mul(x).fma(M2CA, M2C)));
-    }
+    /** Above this, e^x is beyond float range (SimdMath.exp saturates instead). */
+    private static final float EXP_OVERFLOW = 88.72284f;
 
     private static int gelu(MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
         int i = 0;
         for (int ub = S.loopBound(n); i < ub; i += L) {
-            FloatVector x = load(xs, xo + i);
-            store(x.div(geluExp(x).add(1f)), os, oo + i);
+            FloatVector x = FloatVector.fromMemorySegment(S, xs, (xo + i) << 2, ORDER);
+            FloatVector e = SimdUtil.exp(x.mul(x.mul(x).fma(M2CA, M2C)));      // e^(−2u), u = c·(x + a·x³)
+            x.div(e.add(1f)).intoMemorySegment(os, (oo + i) << 2, ORDER);
         }
         return i;
     }
 
     private static int tanh(MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
         int i = 0;
-        for (int ub = S.loopBound(n); i < ub; i += L) store(load(xs, xo + i).lanewise(VectorOperators.TANH), os, oo + i);
+        for (int ub = S.loopBound(n); i < ub; i += L) {
+            SimdMath.tanh(FloatVector.fromMemorySegment(S, xs, (xo + i) << 2, ORDER)).intoMemorySegment(os, (oo + i) << 2, ORDER);
+        }
         return i;
     }
 
     private static int expv(MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
         int i = 0;
-        for (int ub = S.loopBound(n); i < ub; i += L) store(exp(load(xs, xo + i)), os, oo + i);
+        for (int ub = S.loopBound(n); i < ub; i += L) {
+            FloatVector x = FloatVector.fromMemorySegment(S, xs, (xo + i) << 2, ORDER);
+            SimdUtil.exp(x).blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, EXP_OVERFLOW))
+                    .intoMemorySegment(os, (oo + i) << 2, ORDER);
+        }
         return i;
     }
 
     private static int log(MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
         int i = 0;
-        for (int ub = S.loopBound(n); i < ub; i += L) store(load(xs, xo + i).lanewise(VectorOperators.LOG), os, oo + i);
+        for (int ub = S.loopBound(n); i < ub; i += L) {
+            SimdMath.log(FloatVector.fromMemorySegment(S, xs, (xo + i) << 2, ORDER)).intoMemorySegment(os, (oo + i) << 2, ORDER);
+        }
         return i;
     }
 
     private static int square(MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
         int i = 0;
         for (int ub = S.loopBound(n); i < ub; i += L) {
-            FloatVector x = load(xs, xo + i);
-            store(x.mul(x), os, oo + i);
+            FloatVector x = FloatVector.fromMemorySegment(S, xs, (xo + i) << 2, ORDER);
+            x.mul(x).intoMemorySegment(os, (oo + i) << 2, ORDER);
         }
         return i;
     }
 
     private static int sqrt(MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
         int i = 0;
-        for (int ub = S.loopBound(n); i < ub; i += L) store(load(xs, xo + i).sqrt(), os, oo + i);
+        for (int ub = S.loopBound(n); i < ub; i += L) {
+            FloatVector.fromMemorySegment(S, xs, (xo + i) << 2, ORDER).sqrt().intoMemorySegment(os, (oo + i) << 2, ORDER);
+        }
         return i;
     }
 
     private static int abs(MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
         int i = 0;
-        for (int ub = S.loopBound(n); i < ub; i += L) store(load(xs, xo + i).abs(), os, oo + i);
+        for (int ub = S.loopBound(n); i < ub; i += L) {
+            FloatVector.fromMemorySegment(S, xs, (xo + i) << 2, ORDER).abs().intoMemorySegment(os, (oo + i) << 2, ORDER);
+        }
         return i;
     }
 
@@ -268,49 +300,122 @@ final class ElementwiseKernels {
 
     private static void backwardRange(Unary op, MemorySegment xs, long xo, MemorySegment ys, long yo,
                                       MemorySegment gys, long gyo, MemorySegment gs, long go, int n) {
-        int i = 0, ub = S.loopBound(n);
-        switch (op) {
-            case NEG -> { for (; i < ub; i += L) store(load(gys, gyo + i).neg(), gs, go + i); }
-            case RELU -> {
-                FloatVector zero = FloatVector.zero(S);
-                for (; i < ub; i += L) {
-                    VectorMask<Float> pos = load(xs, xo + i).compare(VectorOperators.GT, 0f);
-                    store(zero.blend(load(gys, gyo + i), pos), gs, go + i);
-                }
+        int i = switch (op) {
+            case NEG -> negBackward(gys, gyo, gs, go, n);
+            case RELU -> reluBackward(xs, xo, gys, gyo, gs, go, n);
+            case GELU -> geluBackward(xs, xo, gys, gyo, gs, go, n);
+            case TANH -> tanhBackward(ys, yo, gys, gyo, gs, go, n);
+            case EXP -> mulBackward(ys, yo, gys, gyo, gs, go, n);
+            case LOG -> divBackward(xs, xo, gys, gyo, gs, go, n);
+            case SQUARE -> squareBackward(xs, xo, gys, gyo, gs, go, n);
+            case SQRT -> sqrtBackward(ys, yo, gys, gyo, gs, go, n);
+            case ABS -> absBackward(xs, xo, gys, gyo, gs, go, n);
+        };
+        for (; i < n; i++) set(gs, go + i, backward(op, get(xs, xo + i), get(ys, yo + i), get(gys, gyo + i)));
+    }
+
+    /** gy·f'(x) with the same float operations as the vector loops. */
+    static float backward(Unary op, float x, float y, float gy) {
+        return switch (op) {
+            case NEG -> -gy;
+            case RELU -> x > 0 ? gy : 0f;
+            case GELU -> {
+                float x2 = x * x, t = x * Math.fma(x2, M2CA, M2C), e = SimdMath.exp(t), s = 1f / (e + 1f), w = e * s * s;
+                float d = t > 80f ? 0f : Math.fma(x * w, Math.fma(x2, DU2, DU0), s);
+                yield d * gy;
             }
-            case GELU -> i = geluBackward(xs, xo, gys, gyo, gs, go, n);
-            case TANH -> {
-                FloatVector one = splat(1f);
-                for (; i < ub; i += L) {
-                    FloatVector y = load(ys, yo + i);
-                    store(load(gys, gyo + i).mul(y.neg().fma(y, one)), gs, go + i);
-                }
-            }
-            case EXP -> { for (; i < ub; i += L) store(load(gys, gyo + i).mul(load(ys, yo + i)), gs, go + i); }
-            case LOG -> { for (; i < ub; i += L) store(load(gys, gyo + i).div(load(xs, xo + i)), gs, go + i); }
-            case SQUARE -> {
-                for (; i < ub; i += L) {
-                    FloatVector x = load(xs, xo + i);
-                    store(x.add(x).mul(load(gys, gyo + i)), gs, go + i);
-                }
-            }
-            case SQRT -> {
-                for (; i < ub; i += L) {
-                    FloatVector y = load(ys, yo + i);
-                    store(load(gys, gyo + i).div(y.add(y)), gs, go + i);
-                }
-            }
-            case ABS -> {
-                FloatVector zero = FloatVector.zero(S);
-                for (; i < ub; i += L) {
-                    FloatVector x = load(xs, xo + i), g = load(gys, gyo + i);
-                    store(zero.blend(g, x.compare(VectorOperators.GT, 0f)).blend(g.neg(), x.compare(VectorOperators.LT, 0f)), gs, go + i);
-                }
-            }
+            case TANH -> gy * Math.fma(-y, y, 1f);
+            case EXP -> gy * y;
+            case LOG -> gy / x;
+            case SQUARE -> (x + x) * gy;
+            case SQRT -> gy / (y + y);
+            case ABS -> x > 0 ? gy : x < 0 ? -gy : 0f;
+        };
+    }
+
+    private static int negBackward(MemorySegment gys, long gyo, MemorySegment gs, long go, int n) {
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) {
+            FloatVector.fromMemorySegment(S, gys, (gyo + i) << 2, ORDER).neg().intoMemorySegment(gs, (go + i) << 2, ORDER);
         }
-        for (; i < n; i++) {
-            set(gs, go + i, (float) (get(gys, gyo + i) * ReferenceBackend.derivative(op, get(xs, xo + i), get(ys, yo + i))));
+        return i;
+    }
+
+    private static int reluBackward(MemorySegment xs, long xo, MemorySegment gys, long gyo, MemorySegment gs, long go, int n) {
+        FloatVector zero = FloatVector.zero(S);
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) {
+            VectorMask<Float> pos = FloatVector.fromMemorySegment(S, xs, (xo + i) << 2, ORDER).compare(VectorOperators.GT, 0f);
+            zero.blend(FloatVector.fromMemorySegment(S, gys, (gyo + i) << 2, ORDER), pos)
+                    .intoMemorySegment(gs, (go + i) << 2, ORDER);
         }
+        return i;
+    }
+
+    /** gx = gy·(1 − y²). */
+    private static int tanhBackward(MemorySegment ys, long yo, MemorySegment gys, long gyo, MemorySegment gs, long go, int n) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) {
+            FloatVector y = FloatVector.fromMemorySegment(S, ys, (yo + i) << 2, ORDER);
+            FloatVector.fromMemorySegment(S, gys, (gyo + i) << 2, ORDER).mul(y.neg().fma(y, one))
+                    .intoMemorySegment(gs, (go + i) << 2, ORDER);
+        }
+        return i;
+    }
+
+    /** gx = gy·y (EXP). */
+    private static int mulBackward(MemorySegment ys, long yo, MemorySegment gys, long gyo, MemorySegment gs, long go, int n) {
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) {
+            FloatVector g = FloatVector.fromMemorySegment(S, gys, (gyo + i) << 2, ORDER);
+            g.mul(FloatVector.fromMemorySegment(S, ys, (yo + i) << 2, ORDER)).intoMemorySegment(gs, (go + i) << 2, ORDER);
+        }
+        return i;
+    }
+
+    /** gx = gy / x (LOG). */
+    private static int divBackward(MemorySegment xs, long xo, MemorySegment gys, long gyo, MemorySegment gs, long go, int n) {
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) {
+            FloatVector g = FloatVector.fromMemorySegment(S, gys, (gyo + i) << 2, ORDER);
+            g.div(FloatVector.fromMemorySegment(S, xs, (xo + i) << 2, ORDER)).intoMemorySegment(gs, (go + i) << 2, ORDER);
+        }
+        return i;
+    }
+
+    private static int squareBackward(MemorySegment xs, long xo, MemorySegment gys, long gyo, MemorySegment gs, long go, int n) {
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) {
+            FloatVector x = FloatVector.fromMemorySegment(S, xs, (xo + i) << 2, ORDER);
+            x.add(x).mul(FloatVector.fromMemorySegment(S, gys, (gyo + i) << 2, ORDER))
+                    .intoMemorySegment(gs, (go + i) << 2, ORDER);
+        }
+        return i;
+    }
+
+    /** gx = gy / (2y). */
+    private static int sqrtBackward(MemorySegment ys, long yo, MemorySegment gys, long gyo, MemorySegment gs, long go, int n) {
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) {
+            FloatVector y = FloatVector.fromMemorySegment(S, ys, (yo + i) << 2, ORDER);
+            FloatVector.fromMemorySegment(S, gys, (gyo + i) << 2, ORDER).div(y.add(y))
+                    .intoMemorySegment(gs, (go + i) << 2, ORDER);
+        }
+        return i;
+    }
+
+    /** gx = gy·sign(x), 0 at 0. */
+    private static int absBackward(MemorySegment xs, long xo, MemorySegment gys, long gyo, MemorySegment gs, long go, int n) {
+        FloatVector zero = FloatVector.zero(S);
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) {
+            FloatVector x = FloatVector.fromMemorySegment(S, xs, (xo + i) << 2, ORDER);
+            FloatVector g = FloatVector.fromMemorySegment(S, gys, (gyo + i) << 2, ORDER);
+            zero.blend(g, x.compare(VectorOperators.GT, 0f)).blend(g.neg(), x.compare(VectorOperators.LT, 0f))
+                    .intoMemorySegment(gs, (go + i) << 2, ORDER);
+        }
+        return i;
     }
 
     /**
@@ -319,18 +424,18 @@ final class ElementwiseKernels {
      * 1e-33 and is set to 0, which also avoids ∞·0 there.
      */
     private static int geluBackward(MemorySegment xs, long xo, MemorySegment gys, long gyo, MemorySegment gs, long go, int n) {
-        FloatVector one = splat(1f);
+        FloatVector one = FloatVector.broadcast(S, 1f);
         int i = 0;
         for (int ub = S.loopBound(n); i < ub; i += L) {
-            FloatVector x = load(xs, xo + i);
+            FloatVector x = FloatVector.fromMemorySegment(S, xs, (xo + i) << 2, ORDER);
             FloatVector x2 = x.mul(x);
             FloatVector t = x.mul(x2.fma(M2CA, M2C));
-            FloatVector e = exp(t);
+            FloatVector e = SimdUtil.exp(t);
             FloatVector s = one.div(e.add(1f));
             FloatVector w = e.mul(s).mul(s);
-            FloatVector du = x2.fma(2 * GELU_C * 3 * GELU_A, 2 * GELU_C);   // 2u'
+            FloatVector du = x2.fma(DU2, DU0);   // 2u'
             FloatVector d = x.mul(w).fma(du, s).blend(0f, t.compare(VectorOperators.GT, 80f));
-            store(d.mul(load(gys, gyo + i)), gs, go + i);
+            d.mul(FloatVector.fromMemorySegment(S, gys, (gyo + i) << 2, ORDER)).intoMemorySegment(gs, (go + i) << 2, ORDER);
         }
         return i;
     }
@@ -355,29 +460,103 @@ final class ElementwiseKernels {
             return true;
         }
         try (Buf xb = Buf.of(x)) {
-            Parallel.range(n, kind == 10 ? GRAIN_HEAVY / 8 : GRAIN,
+            Parallel.range(n, kind == 10 ? GRAIN_HEAVY / 4 : GRAIN,
                     (from, to) -> scalarRange(kind, f, s, xb.seg(), xb.off() + from, os, oo + from, to - from));
         }
         return true;
     }
 
     private static void scalarRange(int kind, float f, double s, MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
-        int i = 0, ub = S.loopBound(n);
-        FloatVector one = splat(1f);
-        switch (kind) {
-            case 0 -> { for (; i < ub; i += L) store(load(xs, xo + i).add(f), os, oo + i); }
-            case 1 -> { for (; i < ub; i += L) store(load(xs, xo + i).mul(f), os, oo + i); }
-            case 2 -> { for (; i < ub; i += L) { FloatVector x = load(xs, xo + i); store(x.mul(x), os, oo + i); } }
-            case 3 -> { for (; i < ub; i += L) store(load(xs, xo + i), os, oo + i); }
-            case 5 -> { for (; i < ub; i += L) store(load(xs, xo + i).sqrt(), os, oo + i); }
-            case 6 -> { for (; i < ub; i += L) store(one.div(load(xs, xo + i).sqrt()), os, oo + i); }
-            case 7 -> { for (; i < ub; i += L) store(one.div(load(xs, xo + i)), os, oo + i); }
-            case 8 -> { for (; i < ub; i += L) { FloatVector x = load(xs, xo + i); store(x.mul(x).mul(x), os, oo + i); } }
-            case 9 -> { for (; i < ub; i += L) { FloatVector x = load(xs, xo + i); store(one.div(x.mul(x)), os, oo + i); } }
-            default -> { for (; i < ub; i += L) store(load(xs, xo + i).lanewise(VectorOperators.POW, f), os, oo + i); }
+        int i = switch (kind) {
+            case 0 -> addScalar(f, xs, xo, os, oo, n);
+            case 1 -> mulScalar(f, xs, xo, os, oo, n);
+            case 2 -> square(xs, xo, os, oo, n);
+            case 3 -> copyRange(xs, xo, os, oo, n);
+            case 5 -> sqrt(xs, xo, os, oo, n);
+            case 6 -> rsqrt(xs, xo, os, oo, n);
+            case 7 -> reciprocal(xs, xo, os, oo, n);
+            case 8 -> cube(xs, xo, os, oo, n);
+            case 9 -> inverseSquare(xs, xo, os, oo, n);
+            default -> 0;    // general powers: Math.pow per element below, the same on every tier (lanewise POW is not)
+        };
+        for (; i < n; i++) set(os, oo + i, scalar(kind, f, s, get(xs, xo + i)));
+    }
+
+    private static float scalar(int kind, float f, double s, float x) {
+        return switch (kind) {
+            case 0 -> x + f;
+            case 1 -> x * f;
+            case 2 -> x * x;
+            case 3 -> x;
+            case 5 -> (float) Math.sqrt(x);
+            case 6 -> 1f / (float) Math.sqrt(x);
+            case 7 -> 1f / x;
+            case 8 -> x * x * x;
+            case 9 -> 1f / (x * x);
+            default -> (float) Math.pow(x, s);
+        };
+    }
+
+    private static int addScalar(float f, MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) {
+            FloatVector.fromMemorySegment(S, xs, (xo + i) << 2, ORDER).add(f).intoMemorySegment(os, (oo + i) << 2, ORDER);
         }
-        ScalarOp op = kind == 0 ? ScalarOp.ADD : kind == 1 ? ScalarOp.MUL : ScalarOp.POW;
-        for (; i < n; i++) set(os, oo + i, (float) ReferenceBackend.scalar(op, get(xs, xo + i), s));
+        return i;
+    }
+
+    private static int mulScalar(float f, MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) {
+            FloatVector.fromMemorySegment(S, xs, (xo + i) << 2, ORDER).mul(f).intoMemorySegment(os, (oo + i) << 2, ORDER);
+        }
+        return i;
+    }
+
+    private static int copyRange(MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) {
+            FloatVector.fromMemorySegment(S, xs, (xo + i) << 2, ORDER).intoMemorySegment(os, (oo + i) << 2, ORDER);
+        }
+        return i;
+    }
+
+    private static int rsqrt(MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) {
+            one.div(FloatVector.fromMemorySegment(S, xs, (xo + i) << 2, ORDER).sqrt())
+                    .intoMemorySegment(os, (oo + i) << 2, ORDER);
+        }
+        return i;
+    }
+
+    private static int reciprocal(MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) {
+            one.div(FloatVector.fromMemorySegment(S, xs, (xo + i) << 2, ORDER)).intoMemorySegment(os, (oo + i) << 2, ORDER);
+        }
+        return i;
+    }
+
+    private static int cube(MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) {
+            FloatVector x = FloatVector.fromMemorySegment(S, xs, (xo + i) << 2, ORDER);
+            x.mul(x).mul(x).intoMemorySegment(os, (oo + i) << 2, ORDER);
+        }
+        return i;
+    }
+
+    private static int inverseSquare(MemorySegment xs, long xo, MemorySegment os, long oo, int n) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) {
+            FloatVector x = FloatVector.fromMemorySegment(S, xs, (xo + i) << 2, ORDER);
+            one.div(x.mul(x)).intoMemorySegment(os, (oo + i) << 2, ORDER);
+        }
+        return i;
     }
 
     // ---- binary ---------------------------------------------------------------------------------
@@ -405,6 +584,17 @@ final class ElementwiseKernels {
             long ao = a.offset(), bo = b.offset(), oo = out.offset();
             Parallel.range(len, GRAIN, (from, to) -> row(code, as, ao + (long) from * sa, sa,
                     bs, bo + (long) from * sb, sb, os, oo + from, to - from));
+            return true;
+        }
+        if (l.rank() == 2) {
+            // [R, C] against [C], [R, 1], [1] or [R, C]: the common bias and scale shapes, no cursor
+            long ao = a.offset(), bo = b.offset(), oo = out.offset();
+            int ra = l.strides[0][0], rb = l.strides[1][0];
+            SimdUtil.forRows(rows, len, GRAIN, (from, to) -> {
+                for (int r = from; r < to; r++) {
+                    row(code, as, ao + (long) r * ra, sa, bs, bo + (long) r * rb, sb, os, oo + (long) r * len, len);
+                }
+            });
             return true;
         }
         long[] base = {a.offset(), b.offset(), out.offset()};
@@ -436,28 +626,51 @@ final class ElementwiseKernels {
         };
     }
 
-    /** One output row; each operand's stride along it is 1 (dense), 0 (repeated) or anything else. */
+    /**
+     * One output row; each operand's stride along it is 1 (dense), 0 (repeated) or anything else.
+     * Each pattern has its own loop method: a vector helper on a branch that was cold when its
+     * method was compiled stays an out-of-line call with boxed vectors.
+     */
     private static void row(int op, MemorySegment as, long ao, int sa, MemorySegment bs, long bo, int sb,
                             MemorySegment os, long oo, int n) {
-        int i = 0, ub = S.loopBound(n);
-        if (sa == 1 && sb == 1) {
-            for (; i < ub; i += L) store(apply(op, load(as, ao + i), load(bs, bo + i)), os, oo + i);
-            for (; i < n; i++) set(os, oo + i, apply(op, get(as, ao + i), get(bs, bo + i)));
-        } else if (sa == 1 && sb == 0) {
-            float bv = get(bs, bo);
-            FloatVector v = splat(bv);
-            for (; i < ub; i += L) store(apply(op, load(as, ao + i), v), os, oo + i);
-            for (; i < n; i++) set(os, oo + i, apply(op, get(as, ao + i), bv));
-        } else if (sa == 0 && sb == 1) {
-            float av = get(as, ao);
-            FloatVector v = splat(av);
-            for (; i < ub; i += L) store(apply(op, v, load(bs, bo + i)), os, oo + i);
-            for (; i < n; i++) set(os, oo + i, apply(op, av, get(bs, bo + i)));
-        } else if (sa == 0 && sb == 0) {
-            fillRange(os, oo, n, apply(op, get(as, ao), get(bs, bo)));
-        } else {
-            for (; i < n; i++) set(os, oo + i, apply(op, get(as, ao + (long) i * sa), get(bs, bo + (long) i * sb)));
+        if (sa == 1 && sb == 1) rowVV(op, as, ao, bs, bo, os, oo, n);
+        else if (sa == 1 && sb == 0) rowVS(op, as, ao, get(bs, bo), os, oo, n);
+        else if (sa == 0 && sb == 1) rowSV(op, get(as, ao), bs, bo, os, oo, n);
+        else if (sa == 0 && sb == 0) fillRange(os, oo, n, apply(op, get(as, ao), get(bs, bo)));
+        else rowStrided(op, as, ao, sa, bs, bo, sb, os, oo, n);
+    }
+
+    private static void rowVV(int op, MemorySegment as, long ao, MemorySegment bs, long bo, MemorySegment os, long oo, int n) {
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) {
+            FloatVector a = FloatVector.fromMemorySegment(S, as, (ao + i) << 2, ORDER);
+            FloatVector b = FloatVector.fromMemorySegment(S, bs, (bo + i) << 2, ORDER);
+            apply(op, a, b).intoMemorySegment(os, (oo + i) << 2, ORDER);
         }
+        for (; i < n; i++) set(os, oo + i, apply(op, get(as, ao + i), get(bs, bo + i)));
+    }
+
+    private static void rowVS(int op, MemorySegment as, long ao, float b, MemorySegment os, long oo, int n) {
+        FloatVector v = FloatVector.broadcast(S, b);
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) {
+            apply(op, FloatVector.fromMemorySegment(S, as, (ao + i) << 2, ORDER), v).intoMemorySegment(os, (oo + i) << 2, ORDER);
+        }
+        for (; i < n; i++) set(os, oo + i, apply(op, get(as, ao + i), b));
+    }
+
+    private static void rowSV(int op, float a, MemorySegment bs, long bo, MemorySegment os, long oo, int n) {
+        FloatVector v = FloatVector.broadcast(S, a);
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) {
+            apply(op, v, FloatVector.fromMemorySegment(S, bs, (bo + i) << 2, ORDER)).intoMemorySegment(os, (oo + i) << 2, ORDER);
+        }
+        for (; i < n; i++) set(os, oo + i, apply(op, a, get(bs, bo + i)));
+    }
+
+    private static void rowStrided(int op, MemorySegment as, long ao, int sa, MemorySegment bs, long bo, int sb,
+                                   MemorySegment os, long oo, int n) {
+        for (int i = 0; i < n; i++) set(os, oo + i, apply(op, get(as, ao + (long) i * sa), get(bs, bo + (long) i * sb)));
     }
 
     // ---- sumTo ----------------------------------------------------------------------------------
@@ -511,34 +724,48 @@ final class ElementwiseKernels {
         return true;
     }
 
-    /** Sum of n dense floats: float lanes within blocks, blocks added in double. */
+    /**
+     * Sum of n dense floats as a cascade: 4 vector accumulators over 32-vector pieces, pieces
+     * added into a second vector, blocks of 4096 added in double. Error stays near a few ulps of
+     * the block sums at the cost of one extra vector add per 256 elements.
+     */
     static double sumRange(MemorySegment s, long off, int n) {
         double total = 0;
         for (int b0 = 0; b0 < n; b0 += 4096) {
             int m = Math.min(4096, n - b0), i = 0;
             long o = off + b0;
-            FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
-            for (int ub = m - 4 * L; i <= ub; i += 4 * L) {
-                s0 = s0.add(load(s, o + i));
-                s1 = s1.add(load(s, o + i + L));
-                s2 = s2.add(load(s, o + i + 2 * L));
-                s3 = s3.add(load(s, o + i + 3 * L));
+            FloatVector block = FloatVector.zero(S);
+            for (int ub = m - 32 * L; i <= ub; ) {
+                FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+                for (int end = i + 32 * L; i < end; i += 4 * L) {
+                    s0 = s0.add(FloatVector.fromMemorySegment(S, s, (o + i) << 2, ORDER));
+                    s1 = s1.add(FloatVector.fromMemorySegment(S, s, (o + i + L) << 2, ORDER));
+                    s2 = s2.add(FloatVector.fromMemorySegment(S, s, (o + i + 2 * L) << 2, ORDER));
+                    s3 = s3.add(FloatVector.fromMemorySegment(S, s, (o + i + 3 * L) << 2, ORDER));
+                }
+                block = block.add(s0.add(s1).add(s2.add(s3)));
             }
-            for (int ub = S.loopBound(m); i < ub; i += L) s0 = s0.add(load(s, o + i));
-            float t = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+            FloatVector rest = FloatVector.zero(S);
+            for (int ub = S.loopBound(m); i < ub; i += L) {
+                rest = rest.add(FloatVector.fromMemorySegment(S, s, (o + i) << 2, ORDER));
+            }
+            float t = SimdUtil.sum(block.add(rest));
             for (; i < m; i++) t += get(s, o + i);
             total += t;
         }
         return total;
     }
 
+    private static final int SUM_BLOCK = 1 << 16;
+
+    /** Fixed blocks summed in parallel, then added in block order: the bits do not depend on the thread count. */
     private static double totalSum(MemorySegment s, long off, int n) {
-        int chunks = Math.max(1, Math.min(Parallel.threads(), n / (4 * GRAIN)));
-        double[] part = new double[chunks];
-        Parallel.range(chunks, 1, (from, to) -> {
-            for (int c = from; c < to; c++) {
-                int a = (int) ((long) n * c / chunks), b = (int) ((long) n * (c + 1) / chunks);
-                part[c] = sumRange(s, off + a, b - a);
+        int blocks = (n + SUM_BLOCK - 1) / SUM_BLOCK;
+        double[] part = new double[blocks];
+        Parallel.range(blocks, 1, (from, to) -> {
+            for (int b = from; b < to; b++) {
+                int a = b * SUM_BLOCK;
+                part[b] = sumRange(s, off + a, Math.min(SUM_BLOCK, n - a));
             }
         });
         double t = 0;
@@ -546,46 +773,42 @@ final class ElementwiseKernels {
         return t;
     }
 
-    private static final int BLOCK_ROWS = 128;
-
     /**
-     * out[g, c] (+)= Σ_r x[g, r, c] for x dense [G, R, C]. Splits the rows across threads when there
-     * are fewer groups than threads; each task sums blocks of rows in float and adds the blocks.
+     * out[g, c] (+)= Σ_r x[g, r, c] for x dense [G, R, C]. Rows are cut into blocks whose size
+     * depends only on R; blocks are summed in parallel (rows in order, in float) and then added in
+     * block order, so the result does not depend on the thread count.
      */
     private static void columnSums(MemorySegment xs, long xo, int groups, int rows, int cols,
                                    MemorySegment os, long oo, boolean accumulate) {
-        long work = (long) groups * rows * cols;
-        int parts = groups >= Parallel.threads() || work < 4L * GRAIN ? 1 : Parallel.threads();
-        int p = Math.max(1, Math.min(parts, rows));
-        float[][] partial = new float[groups * p][];
-        long taskWork = Math.max(1, work / ((long) groups * p));
-        int grain = (int) Math.max(1, Math.min(groups * p, 2L * GRAIN / taskWork));
-        Parallel.range(groups * p, grain, (from, to) -> {
-            float[] blk = new float[cols];
+        int blockRows = Math.min(1024, Math.max(128, (rows + 63) / 64));
+        int blocks = (rows + blockRows - 1) / blockRows;
+        float[][] partial = new float[groups * blocks][];
+        long taskWork = (long) Math.min(blockRows, rows) * cols;
+        Parallel.range(groups * blocks, (int) Math.max(1, GRAIN / taskWork), (from, to) -> {
             for (int task = from; task < to; task++) {
-                int g = task / p, q = task % p;
-                int r0 = (int) ((long) rows * q / p), r1 = (int) ((long) rows * (q + 1) / p);
+                int g = task / blocks, b = task % blocks;
+                int r0 = b * blockRows, r1 = Math.min(rows, r0 + blockRows);
                 float[] acc = new float[cols];
                 long base = xo + (long) g * rows * cols;
-                for (int b0 = r0; b0 < r1; b0 += BLOCK_ROWS) {
-                    java.util.Arrays.fill(blk, 0f);
-                    int b1 = Math.min(r1, b0 + BLOCK_ROWS);
-                    for (int r = b0; r < b1; r++) addRow(blk, xs, base + (long) r * cols, cols);
-                    addArray(acc, blk, cols);
-                }
+                for (int r = r0; r < r1; r++) addRow(acc, xs, base + (long) r * cols, cols);
                 partial[task] = acc;
             }
         });
         for (int g = 0; g < groups; g++) {
-            float[] sum = partial[g * p];
-            for (int q = 1; q < p; q++) addArray(sum, partial[g * p + q], cols);
+            float[] sum = partial[g * blocks];
+            for (int b = 1; b < blocks; b++) addArray(sum, partial[g * blocks + b], cols);
             long o = oo + (long) g * cols;
             int i = 0;
             if (accumulate) {
-                for (int ub = S.loopBound(cols); i < ub; i += L) store(load(os, o + i).add(FloatVector.fromArray(S, sum, i)), os, o + i);
+                for (int ub = S.loopBound(cols); i < ub; i += L) {
+                    FloatVector.fromMemorySegment(S, os, (o + i) << 2, ORDER).add(FloatVector.fromArray(S, sum, i))
+                            .intoMemorySegment(os, (o + i) << 2, ORDER);
+                }
                 for (; i < cols; i++) set(os, o + i, get(os, o + i) + sum[i]);
             } else {
-                for (int ub = S.loopBound(cols); i < ub; i += L) store(FloatVector.fromArray(S, sum, i), os, o + i);
+                for (int ub = S.loopBound(cols); i < ub; i += L) {
+                    FloatVector.fromArray(S, sum, i).intoMemorySegment(os, (o + i) << 2, ORDER);
+                }
                 for (; i < cols; i++) set(os, o + i, sum[i]);
             }
         }
@@ -593,13 +816,17 @@ final class ElementwiseKernels {
 
     private static void addRow(float[] acc, MemorySegment xs, long o, int n) {
         int i = 0;
-        for (int ub = S.loopBound(n); i < ub; i += L) FloatVector.fromArray(S, acc, i).add(load(xs, o + i)).intoArray(acc, i);
+        for (int ub = S.loopBound(n); i < ub; i += L) {
+            FloatVector.fromArray(S, acc, i).add(FloatVector.fromMemorySegment(S, xs, (o + i) << 2, ORDER)).intoArray(acc, i);
+        }
         for (; i < n; i++) acc[i] += get(xs, o + i);
     }
 
     private static void addArray(float[] acc, float[] x, int n) {
         int i = 0;
-        for (int ub = S.loopBound(n); i < ub; i += L) FloatVector.fromArray(S, acc, i).add(FloatVector.fromArray(S, x, i)).intoArray(acc, i);
+        for (int ub = S.loopBound(n); i < ub; i += L) {
+            FloatVector.fromArray(S, acc, i).add(FloatVector.fromArray(S, x, i)).intoArray(acc, i);
+        }
         for (; i < n; i++) acc[i] += x[i];
     }
 }

@@ -1,16 +1,16 @@
 package dev.groklab.backend.cpu;
 
 import dev.groklab.tensor.Tensor;
+import jdk.incubator.vector.FloatVector;
 
 import java.lang.foreign.MemorySegment;
 
 import static dev.groklab.backend.cpu.SimdUtil.GRAIN;
 import static dev.groklab.backend.cpu.SimdUtil.L;
+import static dev.groklab.backend.cpu.SimdUtil.ORDER;
 import static dev.groklab.backend.cpu.SimdUtil.S;
 import static dev.groklab.backend.cpu.SimdUtil.get;
-import static dev.groklab.backend.cpu.SimdUtil.load;
 import static dev.groklab.backend.cpu.SimdUtil.set;
-import static dev.groklab.backend.cpu.SimdUtil.store;
 
 /**
  * float32 embedding gather / scatter-add over a [M, V, D] table. Every index is checked before
@@ -56,7 +56,9 @@ final class EmbeddingKernels {
             return;
         }
         int i = 0;
-        for (int ub = S.loopBound(d); i < ub; i += L) store(load(src, so + i), dst, dO + i);
+        for (int ub = S.loopBound(d); i < ub; i += L) {
+            FloatVector.fromMemorySegment(S, src, (so + i) << 2, ORDER).intoMemorySegment(dst, (dO + i) << 2, ORDER);
+        }
         for (; i < d; i++) set(dst, dO + i, get(src, so + i));
     }
 
@@ -100,7 +102,10 @@ final class EmbeddingKernels {
 
     private static void addRow(MemorySegment ts, long to, MemorySegment gs, long go, int n) {
         int i = 0;
-        for (int ub = S.loopBound(n); i < ub; i += L) store(load(ts, to + i).add(load(gs, go + i)), ts, to + i);
+        for (int ub = S.loopBound(n); i < ub; i += L) {
+            FloatVector t = FloatVector.fromMemorySegment(S, ts, (to + i) << 2, ORDER);
+            t.add(FloatVector.fromMemorySegment(S, gs, (go + i) << 2, ORDER)).intoMemorySegment(ts, (to + i) << 2, ORDER);
+        }
         for (; i < n; i++) set(ts, to + i, get(ts, to + i) + get(gs, go + i));
     }
 }

@@ -1,6 +1,7 @@
 package dev.groklab.backend.cpu;
 
 import dev.groklab.backend.AdamStep;
+import dev.groklab.backend.SgdStep;
 import dev.groklab.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
 
@@ -8,12 +9,10 @@ import java.lang.foreign.MemorySegment;
 
 import static dev.groklab.backend.cpu.SimdUtil.GRAIN;
 import static dev.groklab.backend.cpu.SimdUtil.L;
+import static dev.groklab.backend.cpu.SimdUtil.ORDER;
 import static dev.groklab.backend.cpu.SimdUtil.S;
 import static dev.groklab.backend.cpu.SimdUtil.get;
-import static dev.groklab.backend.cpu.SimdUtil.load;
 import static dev.groklab.backend.cpu.SimdUtil.set;
-import static dev.groklab.backend.cpu.SimdUtil.splat;
-import static dev.groklab.backend.cpu.SimdUtil.store;
 
 /** Fused float32 optimizer steps (Vector API): one pass over memory. False = use the reference. */
 final class OptimizerKernels {
@@ -53,34 +52,9 @@ final class OptimizerKernels {
      */
     private static void adamRange(Consts k, float lr, float lrwd, MemorySegment ps, long po, MemorySegment gs, long go,
                                   MemorySegment ms, long mo, MemorySegment vs, long vo, MemorySegment ts, long to, int n) {
-        FloatVector b1 = splat(k.b1()), omb1 = splat(k.omb1()), b2 = splat(k.b2()), omb2 = splat(k.omb2());
-        FloatVector rb = splat(k.rsqrtBc2()), eps = splat(k.eps()), step = splat(-lr * k.invBc1()), keep = splat(1 - lrwd);
-        FloatVector lrwdv = splat(lrwd);
-        int i = 0, ub = S.loopBound(n);
-        if (ts == null) {
-            for (; i < ub; i += L) {
-                FloatVector gv = load(gs, go + i);
-                FloatVector mv = load(ms, mo + i).fma(b1, gv.mul(omb1));
-                FloatVector vv = load(vs, vo + i).fma(b2, gv.mul(gv).mul(omb2));
-                FloatVector pv = load(ps, po + i).mul(keep);
-                pv = mv.div(vv.sqrt().fma(rb, eps)).fma(step, pv);
-                store(mv, ms, mo + i);
-                store(vv, vs, vo + i);
-                store(pv, ps, po + i);
-            }
-        } else {
-            for (; i < ub; i += L) {
-                FloatVector gv = load(gs, go + i);
-                FloatVector mv = load(ms, mo + i).fma(b1, gv.mul(omb1));
-                FloatVector vv = load(vs, vo + i).fma(b2, gv.mul(gv).mul(omb2));
-                FloatVector pv = load(ps, po + i);
-                pv = pv.sub(pv.sub(load(ts, to + i)).mul(lrwdv));
-                pv = mv.div(vv.sqrt().fma(rb, eps)).fma(step, pv);
-                store(mv, ms, mo + i);
-                store(vv, vs, vo + i);
-                store(pv, ps, po + i);
-            }
-        }
+        int i = ts == null
+                ? adamToZero(k, lr, lrwd, ps, po, gs, go, ms, mo, vs, vo, n)
+                : adamToTarget(k, lr, lrwd, ps, po, gs, go, ms, mo, vs, vo, ts, to, n);
         for (; i < n; i++) {
             float gi = get(gs, go + i), pi = get(ps, po + i);
             float c = ts == null ? 0f : get(ts, to + i);
@@ -91,6 +65,114 @@ final class OptimizerKernels {
             set(ms, mo + i, mi);
             set(vs, vo + i, vi);
             set(ps, po + i, pi);
+        }
+    }
+
+    private static int adamToZero(Consts k, float lr, float lrwd, MemorySegment ps, long po, MemorySegment gs, long go,
+                                  MemorySegment ms, long mo, MemorySegment vs, long vo, int n) {
+        FloatVector b1 = FloatVector.broadcast(S, k.b1());
+        FloatVector omb1 = FloatVector.broadcast(S, k.omb1());
+        FloatVector b2 = FloatVector.broadcast(S, k.b2());
+        FloatVector omb2 = FloatVector.broadcast(S, k.omb2());
+        FloatVector rb = FloatVector.broadcast(S, k.rsqrtBc2());
+        FloatVector eps = FloatVector.broadcast(S, k.eps());
+        FloatVector step = FloatVector.broadcast(S, -lr * k.invBc1());
+        FloatVector keep = FloatVector.broadcast(S, 1 - lrwd);
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) {
+            FloatVector gv = FloatVector.fromMemorySegment(S, gs, (go + i) << 2, ORDER);
+            FloatVector mv = FloatVector.fromMemorySegment(S, ms, (mo + i) << 2, ORDER).fma(b1, gv.mul(omb1));
+            FloatVector vv = FloatVector.fromMemorySegment(S, vs, (vo + i) << 2, ORDER).fma(b2, gv.mul(gv).mul(omb2));
+            FloatVector pv = FloatVector.fromMemorySegment(S, ps, (po + i) << 2, ORDER).mul(keep);
+            pv = mv.div(vv.sqrt().fma(rb, eps)).fma(step, pv);
+            mv.intoMemorySegment(ms, (mo + i) << 2, ORDER);
+            vv.intoMemorySegment(vs, (vo + i) << 2, ORDER);
+            pv.intoMemorySegment(ps, (po + i) << 2, ORDER);
+        }
+        return i;
+    }
+
+    private static int adamToTarget(Consts k, float lr, float lrwd, MemorySegment ps, long po, MemorySegment gs, long go,
+                                    MemorySegment ms, long mo, MemorySegment vs, long vo, MemorySegment ts, long to, int n) {
+        FloatVector b1 = FloatVector.broadcast(S, k.b1());
+        FloatVector omb1 = FloatVector.broadcast(S, k.omb1());
+        FloatVector b2 = FloatVector.broadcast(S, k.b2());
+        FloatVector omb2 = FloatVector.broadcast(S, k.omb2());
+        FloatVector rb = FloatVector.broadcast(S, k.rsqrtBc2());
+        FloatVector eps = FloatVector.broadcast(S, k.eps());
+        FloatVector step = FloatVector.broadcast(S, -lr * k.invBc1());
+        FloatVector decay = FloatVector.broadcast(S, -lrwd);
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) {
+            FloatVector gv = FloatVector.fromMemorySegment(S, gs, (go + i) << 2, ORDER);
+            FloatVector mv = FloatVector.fromMemorySegment(S, ms, (mo + i) << 2, ORDER).fma(b1, gv.mul(omb1));
+            FloatVector vv = FloatVector.fromMemorySegment(S, vs, (vo + i) << 2, ORDER).fma(b2, gv.mul(gv).mul(omb2));
+            FloatVector pv = FloatVector.fromMemorySegment(S, ps, (po + i) << 2, ORDER);
+            pv = pv.sub(FloatVector.fromMemorySegment(S, ts, (to + i) << 2, ORDER)).fma(decay, pv);
+            pv = mv.div(vv.sqrt().fma(rb, eps)).fma(step, pv);
+            mv.intoMemorySegment(ms, (mo + i) << 2, ORDER);
+            vv.intoMemorySegment(vs, (vo + i) << 2, ORDER);
+            pv.intoMemorySegment(ps, (po + i) << 2, ORDER);
+        }
+        return i;
+    }
+
+    /**
+     * One fused SGD step as the reference's: g' = g + wd·(p − c); with momentum μ the buffer
+     * b ← g' on the first step, else b ← μ·b + (1 − dampening)·g', and g' ← b (or g' + μ·b with
+     * Nesterov); p ← p − lr·g'. buf is untouched (and may be null) without momentum.
+     */
+    static boolean sgd(Tensor p, Tensor g, Tensor buf, Tensor decayTarget, SgdStep h) {
+        boolean mom = h.momentum() != 0;
+        if (!SimdUtil.dense(p, g, decayTarget) || mom && (buf == null || !buf.isContiguous())) return false;
+        int n = p.numel();
+        if (n == 0) return true;
+        int per = n / h.models();
+        int mode = !mom ? 0 : h.step() == 1 ? 1 : 2;
+        MemorySegment ps = p.segment(), gs = g.segment(), bs = mom ? buf.segment() : null;
+        MemorySegment ts = decayTarget == null ? null : decayTarget.segment();
+        long po = p.offset(), go = g.offset(), bo = mom ? buf.offset() : 0, to = decayTarget == null ? 0 : decayTarget.offset();
+        float mu = h.momentum(), omd = 1 - h.dampening();
+        boolean nesterov = h.nesterov();
+        Parallel.range(n, GRAIN, (from, end) -> {
+            for (int i = from; i < end; ) {
+                int model = i / per, stop = Math.min(end, (model + 1) * per);
+                sgdRange(mode, nesterov, h.lr()[model], h.weightDecay()[model], mu, omd,
+                        ps, po + i, gs, go + i, bs, bo + i, ts, to + i, stop - i);
+                i = stop;
+            }
+        });
+        return true;
+    }
+
+    private static void sgdRange(int mode, boolean nesterov, float lr, float wd, float mu, float omd,
+                                 MemorySegment ps, long po, MemorySegment gs, long go, MemorySegment bs, long bo,
+                                 MemorySegment ts, long to, int n) {
+        FloatVector wdv = FloatVector.broadcast(S, wd), muv = FloatVector.broadcast(S, mu);
+        FloatVector omdv = FloatVector.broadcast(S, omd), lrn = FloatVector.broadcast(S, -lr);
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) {
+            FloatVector pv = FloatVector.fromMemorySegment(S, ps, (po + i) << 2, ORDER);
+            FloatVector gv = FloatVector.fromMemorySegment(S, gs, (go + i) << 2, ORDER);
+            FloatVector d = ts == null ? pv : pv.sub(FloatVector.fromMemorySegment(S, ts, (to + i) << 2, ORDER));
+            gv = d.fma(wdv, gv);
+            if (mode != 0) {
+                FloatVector b = mode == 1 ? gv
+                        : FloatVector.fromMemorySegment(S, bs, (bo + i) << 2, ORDER).fma(muv, gv.mul(omdv));
+                b.intoMemorySegment(bs, (bo + i) << 2, ORDER);
+                gv = nesterov ? b.fma(muv, gv) : b;
+            }
+            gv.fma(lrn, pv).intoMemorySegment(ps, (po + i) << 2, ORDER);
+        }
+        for (; i < n; i++) {
+            float pi = get(ps, po + i);
+            float gi = Math.fma(ts == null ? pi : pi - get(ts, to + i), wd, get(gs, go + i));
+            if (mode != 0) {
+                float b = mode == 1 ? gi : Math.fma(get(bs, bo + i), mu, gi * omd);
+                set(bs, bo + i, b);
+                gi = nesterov ? Math.fma(b, mu, gi) : b;
+            }
+            set(ps, po + i, Math.fma(gi, -lr, pi));
         }
     }
 }

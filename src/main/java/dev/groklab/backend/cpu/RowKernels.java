@@ -10,15 +10,13 @@ import java.lang.foreign.MemorySegment;
 import static dev.groklab.backend.cpu.SimdUtil.GRAIN;
 import static dev.groklab.backend.cpu.SimdUtil.GRAIN_HEAVY;
 import static dev.groklab.backend.cpu.SimdUtil.L;
+import static dev.groklab.backend.cpu.SimdUtil.ORDER;
 import static dev.groklab.backend.cpu.SimdUtil.S;
 import static dev.groklab.backend.cpu.SimdUtil.dense;
-import static dev.groklab.backend.cpu.SimdUtil.exp;
 import static dev.groklab.backend.cpu.SimdUtil.forRows;
 import static dev.groklab.backend.cpu.SimdUtil.get;
-import static dev.groklab.backend.cpu.SimdUtil.load;
 import static dev.groklab.backend.cpu.SimdUtil.set;
-import static dev.groklab.backend.cpu.SimdUtil.splat;
-import static dev.groklab.backend.cpu.SimdUtil.store;
+import static dev.groklab.backend.cpu.SimdUtil.sum;
 
 /**
  * float32 kernels over rows (last axis): softmax, cross-entropy, layer norm. Dense inputs only
@@ -30,13 +28,13 @@ final class RowKernels {
     // ---- row primitives -------------------------------------------------------------------------
 
     static float rowMax(MemorySegment s, long o, int n) {
-        FloatVector m0 = splat(Float.NEGATIVE_INFINITY), m1 = m0;
+        FloatVector m0 = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY), m1 = m0;
         int i = 0;
         for (int ub = n - 2 * L; i <= ub; i += 2 * L) {
-            m0 = m0.max(load(s, o + i));
-            m1 = m1.max(load(s, o + i + L));
+            m0 = m0.max(FloatVector.fromMemorySegment(S, s, (o + i) << 2, ORDER));
+            m1 = m1.max(FloatVector.fromMemorySegment(S, s, (o + i + L) << 2, ORDER));
         }
-        for (int ub = S.loopBound(n); i < ub; i += L) m0 = m0.max(load(s, o + i));
+        for (int ub = S.loopBound(n); i < ub; i += L) m0 = m0.max(FloatVector.fromMemorySegment(S, s, (o + i) << 2, ORDER));
         float m = m0.max(m1).reduceLanes(VectorOperators.MAX);
         for (; i < n; i++) m = Math.max(m, get(s, o + i));
         return m;
@@ -47,21 +45,70 @@ final class RowKernels {
      * log1p keeps full precision when one class dominates (losses near zero after grokking).
      */
     static double logSumExp(MemorySegment s, long o, int n, float mx) {
-        FloatVector m = splat(mx), zero = FloatVector.zero(S), one = splat(1f);
+        float[] acc = new float[2];
+        int i = sumExpSplit(s, o, n, mx, acc);
+        double r = acc[0], t = acc[1];
+        for (; i < n; i++) {
+            float d = get(s, o + i) - mx;
+            if (d == 0) t++; else r += SimdMath.exp(d);
+        }
+        return Math.log1p(t - 1 + r);
+    }
+
+    // Each exp loop sits alone in a small method, so that SimdUtil.exp is inlined before the
+    // method grows (see SimdUtil on refused inlining).
+
+    /** Vector part of {@link #logSumExp}: acc[0] = Σ e^d over d < 0, acc[1] = count of d == 0. */
+    private static int sumExpSplit(MemorySegment s, long o, int n, float mx, float[] acc) {
+        FloatVector m = FloatVector.broadcast(S, mx), zero = FloatVector.zero(S), one = FloatVector.broadcast(S, 1f);
         FloatVector rest = zero, ties = zero;
         int i = 0;
         for (int ub = S.loopBound(n); i < ub; i += L) {
-            FloatVector d = load(s, o + i).sub(m);
+            FloatVector d = FloatVector.fromMemorySegment(S, s, (o + i) << 2, ORDER).sub(m);
             VectorMask<Float> top = d.compare(VectorOperators.EQ, 0f);
-            rest = rest.add(exp(d).blend(zero, top));
+            rest = rest.add(SimdUtil.exp(d).blend(zero, top));
             ties = ties.add(zero.blend(one, top));
         }
-        double r = rest.reduceLanes(VectorOperators.ADD), t = ties.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
-            float d = get(s, o + i) - mx;
-            if (d == 0) t++; else r += Math.exp(d);
+        acc[0] = sum(rest);
+        acc[1] = sum(ties);
+        return i;
+    }
+
+    /** out = e^(x − shift) · scale over a row; returns the index where the scalar tail starts. */
+    private static int expShifted(MemorySegment xs, long xo, MemorySegment os, long oo, int n, float shift, float scale) {
+        FloatVector m = FloatVector.broadcast(S, shift), g = FloatVector.broadcast(S, scale);
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) {
+            FloatVector x = FloatVector.fromMemorySegment(S, xs, (xo + i) << 2, ORDER);
+            SimdUtil.exp(x.sub(m)).mul(g).intoMemorySegment(os, (oo + i) << 2, ORDER);
         }
-        return Math.log1p(t - 1 + r);
+        return i;
+    }
+
+    /** out = e^(x − shift) over a row, returning the lane sums' total of the vector part in acc[0]. */
+    private static int expShiftedSum(MemorySegment xs, long xo, MemorySegment os, long oo, int n, float shift, float[] acc) {
+        FloatVector m = FloatVector.broadcast(S, shift), total = FloatVector.zero(S);
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) {
+            FloatVector e = SimdUtil.exp(FloatVector.fromMemorySegment(S, xs, (xo + i) << 2, ORDER).sub(m));
+            e.intoMemorySegment(os, (oo + i) << 2, ORDER);
+            total = total.add(e);
+        }
+        acc[0] = sum(total);
+        return i;
+    }
+
+    /** gx = gy − e^y · s (logSoftmax backward). */
+    private static int logSoftmaxGrad(MemorySegment ys, long yo, MemorySegment gs, long go, MemorySegment xs, long xo,
+                                      int n, float s) {
+        FloatVector sv = FloatVector.broadcast(S, s);
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += L) {
+            FloatVector e = SimdUtil.exp(FloatVector.fromMemorySegment(S, ys, (yo + i) << 2, ORDER));
+            e.neg().fma(sv, FloatVector.fromMemorySegment(S, gs, (go + i) << 2, ORDER))
+                    .intoMemorySegment(xs, (xo + i) << 2, ORDER);
+        }
+        return i;
     }
 
     private static int cols(Tensor x) { return x.rank() == 0 ? 1 : x.dim(-1); }
@@ -82,22 +129,19 @@ final class RowKernels {
 
     private static void softmaxRow(MemorySegment xs, long xo, MemorySegment os, long oo, int c) {
         float mx = rowMax(xs, xo, c);
-        FloatVector m = splat(mx), acc = FloatVector.zero(S);
-        int i = 0, ub = S.loopBound(c);
-        for (; i < ub; i += L) {
-            FloatVector e = exp(load(xs, xo + i).sub(m));
-            store(e, os, oo + i);
-            acc = acc.add(e);
-        }
-        double sum = acc.reduceLanes(VectorOperators.ADD);
+        float[] acc = new float[1];
+        int i = expShiftedSum(xs, xo, os, oo, c, mx, acc), ub = S.loopBound(c);
+        float total = acc[0];
         for (; i < c; i++) {
-            float e = (float) Math.exp(get(xs, xo + i) - mx);
+            float e = SimdMath.exp(get(xs, xo + i) - mx);
             set(os, oo + i, e);
-            sum += e;
+            total += e;
         }
-        float inv = (float) (1 / sum);
+        float inv = 1f / total;
         i = 0;
-        for (; i < ub; i += L) store(load(os, oo + i).mul(inv), os, oo + i);
+        for (; i < ub; i += L) {
+            FloatVector.fromMemorySegment(S, os, (oo + i) << 2, ORDER).mul(inv).intoMemorySegment(os, (oo + i) << 2, ORDER);
+        }
         for (; i < c; i++) set(os, oo + i, get(os, oo + i) * inv);
     }
 
@@ -113,9 +157,12 @@ final class RowKernels {
                 float mx = rowMax(xs, xr, c);
                 float ls = (float) logSumExp(xs, xr, c, mx);
                 // (x − mx) − log s rather than x − lse: exact near zero for the top class.
-                FloatVector m = splat(mx), lv = splat(ls);
+                FloatVector m = FloatVector.broadcast(S, mx), lv = FloatVector.broadcast(S, ls);
                 int i = 0;
-                for (int ub = S.loopBound(c); i < ub; i += L) store(load(xs, xr + i).sub(m).sub(lv), os, or + i);
+                for (int ub = S.loopBound(c); i < ub; i += L) {
+                    FloatVector.fromMemorySegment(S, xs, (xr + i) << 2, ORDER).sub(m).sub(lv)
+                            .intoMemorySegment(os, (or + i) << 2, ORDER);
+                }
                 for (; i < c; i++) set(os, or + i, (get(xs, xr + i) - mx) - ls);
             }
         });
@@ -134,16 +181,23 @@ final class RowKernels {
                 FloatVector a0 = FloatVector.zero(S), a1 = a0;
                 int i = 0;
                 for (int ub = c - 2 * L; i <= ub; i += 2 * L) {
-                    a0 = load(gs, gr + i).fma(load(ys, yr + i), a0);
-                    a1 = load(gs, gr + i + L).fma(load(ys, yr + i + L), a1);
+                    FloatVector g0 = FloatVector.fromMemorySegment(S, gs, (gr + i) << 2, ORDER);
+                    FloatVector g1 = FloatVector.fromMemorySegment(S, gs, (gr + i + L) << 2, ORDER);
+                    a0 = g0.fma(FloatVector.fromMemorySegment(S, ys, (yr + i) << 2, ORDER), a0);
+                    a1 = g1.fma(FloatVector.fromMemorySegment(S, ys, (yr + i + L) << 2, ORDER), a1);
                 }
-                for (int ub = S.loopBound(c); i < ub; i += L) a0 = load(gs, gr + i).fma(load(ys, yr + i), a0);
-                float dot = a0.add(a1).reduceLanes(VectorOperators.ADD);
+                for (int ub = S.loopBound(c); i < ub; i += L) {
+                    FloatVector g0 = FloatVector.fromMemorySegment(S, gs, (gr + i) << 2, ORDER);
+                    a0 = g0.fma(FloatVector.fromMemorySegment(S, ys, (yr + i) << 2, ORDER), a0);
+                }
+                float dot = sum(a0.add(a1));
                 for (; i < c; i++) dot += get(gs, gr + i) * get(ys, yr + i);
-                FloatVector d = splat(dot);
+                FloatVector d = FloatVector.broadcast(S, dot);
                 i = 0;
                 for (int ub = S.loopBound(c); i < ub; i += L) {
-                    store(load(ys, yr + i).mul(load(gs, gr + i).sub(d)), xs, xr + i);
+                    FloatVector yv = FloatVector.fromMemorySegment(S, ys, (yr + i) << 2, ORDER);
+                    FloatVector gv = FloatVector.fromMemorySegment(S, gs, (gr + i) << 2, ORDER);
+                    yv.mul(gv.sub(d)).intoMemorySegment(xs, (xr + i) << 2, ORDER);
                 }
                 for (; i < c; i++) set(xs, xr + i, get(ys, yr + i) * (get(gs, gr + i) - dot));
             }
@@ -160,13 +214,9 @@ final class RowKernels {
         forRows(n / c, c, GRAIN_HEAVY, (from, to) -> {
             for (int r = from; r < to; r++) {
                 long yr = yo + (long) r * c, gr = go + (long) r * c, xr = xo + (long) r * c;
-                float sum = (float) ElementwiseKernels.sumRange(gs, gr, c);
-                FloatVector sv = splat(sum);
-                int i = 0;
-                for (int ub = S.loopBound(c); i < ub; i += L) {
-                    store(exp(load(ys, yr + i)).neg().fma(sv, load(gs, gr + i)), xs, xr + i);
-                }
-                for (; i < c; i++) set(xs, xr + i, (float) (get(gs, gr + i) - Math.exp(get(ys, yr + i)) * sum));
+                float total = (float) ElementwiseKernels.sumRange(gs, gr, c);
+                int i = logSoftmaxGrad(ys, yr, gs, gr, xs, xr, c, total);
+                for (; i < c; i++) set(xs, xr + i, Math.fma(-SimdMath.exp(get(ys, yr + i)), total, get(gs, gr + i)));
             }
         });
         return true;
@@ -221,10 +271,8 @@ final class RowKernels {
             for (int r = from; r < to; r++) {
                 long xr = xo + (long) r * c, or = oo + (long) r * c;
                 float g = get(gs, go + r), l = get(es, eo + r);
-                FloatVector lv = splat(l), gv = splat(g);
-                int i = 0;
-                for (int ub = S.loopBound(c); i < ub; i += L) store(exp(load(xs, xr + i).sub(lv)).mul(gv), os, or + i);
-                for (; i < c; i++) set(os, or + i, (float) (g * Math.exp(get(xs, xr + i) - l)));
+                int i = expShifted(xs, xr, os, or, c, l, g);
+                for (; i < c; i++) set(os, or + i, SimdMath.exp(get(xs, xr + i) - l) * g);
                 // p − 1 at the target: expm1 keeps it exact when p → 1.
                 int t = tg[r % tg.length];
                 set(os, or + t, (float) (g * Math.expm1((double) get(xs, xr + t) - l)));
@@ -247,18 +295,19 @@ final class RowKernels {
             for (int r = from; r < to; r++) {
                 long xr = xo + (long) r * c, or = oo + (long) r * c, pr = (long) (r / per) * c;
                 float mu = (float) (ElementwiseKernels.sumRange(xs, xr, c) / c);
-                FloatVector m = splat(mu), v0 = FloatVector.zero(S), v1 = v0;
+                FloatVector m = FloatVector.broadcast(S, mu), v0 = FloatVector.zero(S), v1 = v0;
                 int i = 0;
                 for (int ub = c - 2 * L; i <= ub; i += 2 * L) {
-                    FloatVector d0 = load(xs, xr + i).sub(m), d1 = load(xs, xr + i + L).sub(m);
+                    FloatVector d0 = FloatVector.fromMemorySegment(S, xs, (xr + i) << 2, ORDER).sub(m);
+                    FloatVector d1 = FloatVector.fromMemorySegment(S, xs, (xr + i + L) << 2, ORDER).sub(m);
                     v0 = d0.fma(d0, v0);
                     v1 = d1.fma(d1, v1);
                 }
                 for (int ub = S.loopBound(c); i < ub; i += L) {
-                    FloatVector d0 = load(xs, xr + i).sub(m);
+                    FloatVector d0 = FloatVector.fromMemorySegment(S, xs, (xr + i) << 2, ORDER).sub(m);
                     v0 = d0.fma(d0, v0);
                 }
-                double var = v0.add(v1).reduceLanes(VectorOperators.ADD);
+                double var = sum(v0.add(v1));
                 for (; i < c; i++) {
                     float d = get(xs, xr + i) - mu;
                     var += d * d;
@@ -266,94 +315,108 @@ final class RowKernels {
                 float rsd = (float) (1 / Math.sqrt(var / c + eps));
                 set(ms, mo + r, mu);
                 set(rs, ro + r, rsd);
-                FloatVector rv = splat(rsd);
+                FloatVector rv = FloatVector.broadcast(S, rsd);
                 i = 0;
                 for (int ub = S.loopBound(c); i < ub; i += L) {
-                    FloatVector xh = load(xs, xr + i).sub(m).mul(rv);
-                    store(xh.fma(load(gs, go + pr + i), load(bs, bo + pr + i)), os, or + i);
+                    FloatVector xh = FloatVector.fromMemorySegment(S, xs, (xr + i) << 2, ORDER).sub(m).mul(rv);
+                    FloatVector gv = FloatVector.fromMemorySegment(S, gs, (go + pr + i) << 2, ORDER);
+                    FloatVector bv = FloatVector.fromMemorySegment(S, bs, (bo + pr + i) << 2, ORDER);
+                    xh.fma(gv, bv).intoMemorySegment(os, (or + i) << 2, ORDER);
                 }
                 for (; i < c; i++) {
-                    set(os, or + i, (get(xs, xr + i) - mu) * rsd * get(gs, go + pr + i) + get(bs, bo + pr + i));
+                    set(os, or + i, Math.fma((get(xs, xr + i) - mu) * rsd, get(gs, go + pr + i), get(bs, bo + pr + i)));
                 }
             }
         });
         return true;
     }
 
+    /** Rows per block of the gGamma / gBeta partial sums: depends on the shape only, never on threads. */
+    private static int lnBlockRows(int per, int c) { return Math.max(1, Math.min(per, Math.max(16, 8192 / c))); }
+
+    /**
+     * gx per row; gGamma and gBeta summed over fixed blocks of rows within each group (in parallel,
+     * rows in order), then added to the accumulators in block order: bit-identical for any thread count.
+     */
     static boolean layerNormBackward(Tensor x, Tensor gamma, Tensor mean, Tensor rstd, Tensor gy,
                                      Tensor gx, Tensor gGamma, Tensor gBeta) {
         if (!dense(x, gamma, mean, rstd, gy, gx, gGamma, gBeta) || x.rank() == 0) return false;
         int c = x.dim(-1), n = x.numel();
         if (n == 0) return true;
-        int rows = n / c, per = rows / (gamma.numel() / c);
+        int rows = n / c, groups = gamma.numel() / c, per = rows / groups;
+        int blockRows = lnBlockRows(per, c), blocksPerGroup = (per + blockRows - 1) / blockRows;
+        int blocks = groups * blocksPerGroup;
         MemorySegment xs = x.segment(), gms = gamma.segment(), ms = mean.segment(), rs = rstd.segment();
         MemorySegment gys = gy.segment(), gxs = gx.segment(), ggs = gGamma.segment(), gbs = gBeta.segment();
         long xo = x.offset(), gmo = gamma.offset(), mo = mean.offset(), ro = rstd.offset();
         long gyo = gy.offset(), gxo = gx.offset(), ggo = gGamma.offset(), gbo = gBeta.offset();
-        Object lock = new Object();
+        float[][] partG = new float[blocks][], partB = new float[blocks][];
         float invC = 1f / c;
-        forRows(rows, c, GRAIN / 2, (from, to) -> {
-            float[] accG = new float[c], accB = new float[c];
-            int group = from / per;
-            for (int r = from; r < to; r++) {
-                if (r / per != group) {
-                    flush(lock, accG, accB, ggs, ggo + (long) group * c, gbs, gbo + (long) group * c, c);
-                    group = r / per;
+        Parallel.range(blocks, Math.max(1, GRAIN / 2 / (blockRows * c)), (from, to) -> {
+            for (int b = from; b < to; b++) {
+                int g = b / blocksPerGroup, r0 = g * per + (b % blocksPerGroup) * blockRows;
+                int r1 = Math.min(g * per + per, r0 + blockRows);
+                float[] accG = new float[c], accB = new float[c];
+                for (int r = r0; r < r1; r++) {
+                    lnBackwardRow(xs, xo + (long) r * c, gys, gyo + (long) r * c, gxs, gxo + (long) r * c,
+                            gms, gmo + (long) g * c, get(ms, mo + r), get(rs, ro + r), invC, accG, accB, c);
                 }
-                long xr = xo + (long) r * c, yr = gyo + (long) r * c, dr = gxo + (long) r * c, pr = gmo + (long) group * c;
-                float mu = get(ms, mo + r), rsd = get(rs, ro + r);
-                FloatVector m = splat(mu), rv = splat(rsd), sd = FloatVector.zero(S), sdx = sd;
-                int i = 0, ub = S.loopBound(c);
-                for (; i < ub; i += L) {
-                    FloatVector xh = load(xs, xr + i).sub(m).mul(rv), g = load(gys, yr + i);
-                    FloatVector d = g.mul(load(gms, pr + i));
-                    sd = sd.add(d);
-                    sdx = d.fma(xh, sdx);
-                    g.fma(xh, FloatVector.fromArray(S, accG, i)).intoArray(accG, i);
-                    g.add(FloatVector.fromArray(S, accB, i)).intoArray(accB, i);
-                }
-                float sumD = sd.reduceLanes(VectorOperators.ADD), sumDX = sdx.reduceLanes(VectorOperators.ADD);
-                for (; i < c; i++) {
-                    float xh = (get(xs, xr + i) - mu) * rsd, g = get(gys, yr + i), d = g * get(gms, pr + i);
-                    sumD += d;
-                    sumDX += d * xh;
-                    accG[i] += g * xh;
-                    accB[i] += g;
-                }
-                // gx = rs·(d − ΣD/C − x̂·ΣDX/C)
-                float k1 = rsd * sumD * invC, k2 = rsd * sumDX * invC;
-                FloatVector k1v = splat(k1), k2n = splat(-k2);
-                i = 0;
-                for (; i < ub; i += L) {
-                    FloatVector xh = load(xs, xr + i).sub(m).mul(rv);
-                    FloatVector d = load(gys, yr + i).mul(load(gms, pr + i));
-                    store(xh.fma(k2n, d.mul(rv).sub(k1v)), gxs, dr + i);
-                }
-                for (; i < c; i++) {
-                    float xh = (get(xs, xr + i) - mu) * rsd, d = get(gys, yr + i) * get(gms, pr + i);
-                    set(gxs, dr + i, d * rsd - k1 - xh * k2);
-                }
+                partG[b] = accG;
+                partB[b] = accB;
             }
-            flush(lock, accG, accB, ggs, ggo + (long) group * c, gbs, gbo + (long) group * c, c);
         });
+        for (int b = 0; b < blocks; b++) {
+            long o = (long) (b / blocksPerGroup) * c;
+            addInto(ggs, ggo + o, partG[b], c);
+            addInto(gbs, gbo + o, partB[b], c);
+        }
         return true;
     }
 
-    /** Adds one chunk's partial gGamma/gBeta of a group and clears them; groups can span chunks. */
-    private static void flush(Object lock, float[] accG, float[] accB, MemorySegment ggs, long ggo,
-                              MemorySegment gbs, long gbo, int c) {
-        synchronized (lock) {
-            int i = 0;
-            for (int ub = S.loopBound(c); i < ub; i += L) {
-                store(load(ggs, ggo + i).add(FloatVector.fromArray(S, accG, i)), ggs, ggo + i);
-                store(load(gbs, gbo + i).add(FloatVector.fromArray(S, accB, i)), gbs, gbo + i);
-            }
-            for (; i < c; i++) {
-                set(ggs, ggo + i, get(ggs, ggo + i) + accG[i]);
-                set(gbs, gbo + i, get(gbs, gbo + i) + accB[i]);
-            }
+    private static void lnBackwardRow(MemorySegment xs, long xr, MemorySegment gys, long yr, MemorySegment gxs, long dr,
+                                      MemorySegment gms, long pr, float mu, float rsd, float invC,
+                                      float[] accG, float[] accB, int c) {
+        FloatVector m = FloatVector.broadcast(S, mu), rv = FloatVector.broadcast(S, rsd), sd = FloatVector.zero(S), sdx = sd;
+        int i = 0, ub = S.loopBound(c);
+        for (; i < ub; i += L) {
+            FloatVector xh = FloatVector.fromMemorySegment(S, xs, (xr + i) << 2, ORDER).sub(m).mul(rv);
+            FloatVector g = FloatVector.fromMemorySegment(S, gys, (yr + i) << 2, ORDER);
+            FloatVector d = g.mul(FloatVector.fromMemorySegment(S, gms, (pr + i) << 2, ORDER));
+            sd = sd.add(d);
+            sdx = d.fma(xh, sdx);
+            g.fma(xh, FloatVector.fromArray(S, accG, i)).intoArray(accG, i);
+            g.add(FloatVector.fromArray(S, accB, i)).intoArray(accB, i);
         }
-        java.util.Arrays.fill(accG, 0f);
-        java.util.Arrays.fill(accB, 0f);
+        float sumD = sum(sd), sumDX = sum(sdx);
+        for (; i < c; i++) {
+            float xh = (get(xs, xr + i) - mu) * rsd, g = get(gys, yr + i), d = g * get(gms, pr + i);
+            sumD += d;
+            sumDX = Math.fma(d, xh, sumDX);
+            accG[i] = Math.fma(g, xh, accG[i]);
+            accB[i] += g;
+        }
+        // gx = rs·(d − ΣD/C − x̂·ΣDX/C)
+        float k1 = rsd * sumD * invC, k2 = rsd * sumDX * invC;
+        FloatVector k1v = FloatVector.broadcast(S, k1), k2n = FloatVector.broadcast(S, -k2);
+        i = 0;
+        for (; i < ub; i += L) {
+            FloatVector xh = FloatVector.fromMemorySegment(S, xs, (xr + i) << 2, ORDER).sub(m).mul(rv);
+            FloatVector gv = FloatVector.fromMemorySegment(S, gys, (yr + i) << 2, ORDER);
+            FloatVector d = gv.mul(FloatVector.fromMemorySegment(S, gms, (pr + i) << 2, ORDER));
+            xh.fma(k2n, d.mul(rv).sub(k1v)).intoMemorySegment(gxs, (dr + i) << 2, ORDER);
+        }
+        for (; i < c; i++) {
+            float xh = (get(xs, xr + i) - mu) * rsd, d = get(gys, yr + i) * get(gms, pr + i);
+            set(gxs, dr + i, Math.fma(xh, -k2, d * rsd - k1));
+        }
+    }
+
+    private static void addInto(MemorySegment s, long o, float[] a, int c) {
+        int i = 0;
+        for (int ub = S.loopBound(c); i < ub; i += L) {
+            FloatVector.fromMemorySegment(S, s, (o + i) << 2, ORDER).add(FloatVector.fromArray(S, a, i))
+                    .intoMemorySegment(s, (o + i) << 2, ORDER);
+        }
+        for (; i < c; i++) set(s, o + i, get(s, o + i) + a[i]);
     }
 }

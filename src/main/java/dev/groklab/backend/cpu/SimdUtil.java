@@ -4,6 +4,8 @@ import dev.groklab.tensor.CpuStorage;
 import dev.groklab.tensor.DType;
 import dev.groklab.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -13,11 +15,19 @@ import java.nio.ByteOrder;
 
 /**
  * Shared pieces of the float32 Vector API kernels: the species, element-indexed loads and
- * stores, layout coalescing, and the few vector functions more than one kernel needs.
+ * stores, layout coalescing and gathered copies of strided inputs.
  *
- * <p>Vectors only ever touch native segments (never heap-backed ones): the loads and stores are
- * inlined JDK methods whose type profiles every call site shares, and a second segment class
- * there costs every kernel its tight loops.
+ * <p>Kernels built on these stay bit-identical across JIT tiers and thread counts: exp, log and
+ * tanh are {@link SimdMath}'s (never {@code lanewise} transcendentals), lane sums run in lane
+ * order, scalar tails use the same float formulas as the vector lanes, and parallel reductions
+ * combine fixed blocks in a fixed order.
+ *
+ * <p>Two rules keep C2's code for the loops tight. Vectors only ever touch native segments (never
+ * heap-backed ones): the loads and stores are inlined JDK methods whose type profiles every call
+ * site shares, and a second segment class there costs every kernel its tight loops. And loops
+ * call {@code FloatVector.fromMemorySegment / intoMemorySegment / broadcast} directly rather
+ * than through small wrappers: those JDK methods are force-inlined, while a wrapper can be
+ * refused once a method grows large (NodeCountInliningCutoff) and then passes boxed vectors.
  */
 final class SimdUtil {
     private SimdUtil() {}
@@ -33,21 +43,41 @@ final class SimdUtil {
     /** Elements per parallel chunk for loops with a transcendental function per element. */
     static final int GRAIN_HEAVY = 1 << 12;
 
-    static FloatVector load(MemorySegment s, long e) {
-        return FloatVector.fromMemorySegment(S, s, e << 2, ORDER);
-    }
-
-    static void store(FloatVector v, MemorySegment s, long e) {
-        v.intoMemorySegment(s, e << 2, ORDER);
-    }
-
     static float get(MemorySegment s, long e) { return s.getAtIndex(F32, e); }
 
     static void set(MemorySegment s, long e, float v) { s.setAtIndex(F32, e, v); }
 
-    static FloatVector splat(float v) { return FloatVector.broadcast(S, v); }
+    /** Sum of the lanes in lane order: the same bits on every JIT tier (reduceLanes(ADD) is not). */
+    static float sum(FloatVector v) { return SimdMath.sum(v); }
 
-    static FloatVector exp(FloatVector x) { return x.lanewise(VectorOperators.EXP); }
+    private static final float EXP_HI = 88.3762626647949f, EXP_LO = -87.3365447504f;
+    private static final float LOG2E = 1.44269504088896341f, C1 = 0.693359375f, C2 = -2.12194440e-4f;
+    private static final float ROUND = 12582912f;
+
+    /**
+     * {@link SimdMath#exp(FloatVector)}, bit for bit (tested), with the clamps and the NaN test
+     * written as compares and blends: Java-semantics min/max and test(IS_NAN) cost about a third
+     * more on AVX2. The scalar twin is {@link SimdMath#exp(float)}. Call it first in a small loop
+     * method so it is inlined before the method grows.
+     */
+    static FloatVector exp(FloatVector x) {
+        VectorMask<Float> under = x.compare(VectorOperators.LT, EXP_LO);
+        FloatVector xc = x.blend(EXP_HI, x.compare(VectorOperators.GT, EXP_HI)).blend(EXP_LO, under);
+        FloatVector n = xc.mul(LOG2E).add(ROUND).sub(ROUND);
+        FloatVector r = n.fma(FloatVector.broadcast(S, -C1), xc);
+        r = n.fma(FloatVector.broadcast(S, -C2), r);
+        FloatVector p = FloatVector.broadcast(S, 1.9875691500e-4f);
+        p = p.fma(r, FloatVector.broadcast(S, 1.3981999507e-3f));
+        p = p.fma(r, FloatVector.broadcast(S, 8.3334519073e-3f));
+        p = p.fma(r, FloatVector.broadcast(S, 4.1665795894e-2f));
+        p = p.fma(r, FloatVector.broadcast(S, 1.6666665459e-1f));
+        p = p.fma(r, FloatVector.broadcast(S, 5.0000001201e-1f));
+        p = p.fma(r.mul(r), r).add(1f);
+        IntVector bits = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
+        FloatVector y = p.mul(bits.reinterpretAsFloats());
+        y = y.blend(0f, under);
+        return y.blend(x, x.compare(VectorOperators.NE, x));
+    }
 
     /** Rows for one parallel chunk so that a chunk holds about {@code grain} elements. */
     static int rowGrain(int rowLength, int grain) { return Math.max(1, grain / Math.max(1, rowLength)); }
@@ -177,10 +207,5 @@ final class SimdUtil {
         }
 
         @Override public void close() { if (temp != null) temp.release(); }
-    }
-
-    /** Reads element {@code i} of a rank-1 view, or of any view by its flat index. */
-    static int intAt(Tensor t, long flat) {
-        return t.segment().getAtIndex(I32, t.elementIndex(flat));
     }
 }

@@ -46,6 +46,46 @@ class AttentionKernelsTest {
         }
     }
 
+    /**
+     * The short-sequence path folds lane sums eight sequences at a time in a full group and one
+     * at a time otherwise: a sequence must get the same bits either way (and so whatever B is).
+     */
+    @Test void sameBitsWhateverTheGroup() {
+        Random r = Check.rng();
+        for (int d : new int[]{7, 32, 33}) {
+            for (boolean causal : new boolean[]{false, true}) {
+                try (Scope ignored = Scope.open()) {
+                    int b = 9, t = 5;
+                    Tensor q = Check.randn(CPU, r, b, t, d), k = Check.randn(CPU, r, b, t, d), v = Check.randn(CPU, r, b, t, d);
+                    Tensor g = Check.randn(CPU, r, b, t, d);
+                    Tensor[] all = run(q, k, v, g, causal);
+                    for (int s : new int[]{0, 5, 8}) {
+                        Tensor[] one = run(q.slice(0, s, s + 1), k.slice(0, s, s + 1), v.slice(0, s, s + 1), g.slice(0, s, s + 1), causal);
+                        for (int x = 0; x < all.length; x++) {
+                            float[] whole = all[x].slice(0, s, s + 1).toFloatArray(), alone = one[x].toFloatArray();
+                            for (int i = 0; i < whole.length; i++) {
+                                if (Float.floatToRawIntBits(whole[i]) != Float.floatToRawIntBits(alone[i])) {
+                                    fail("D=" + d + (causal ? " causal" : "") + " sequence " + s + " output " + x + " element " + i
+                                            + ": " + whole[i] + " in a group of " + b + ", " + alone[i] + " alone");
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** out, lse, gq, gk, gv of the short-sequence path. */
+    private static Tensor[] run(Tensor q, Tensor k, Tensor v, Tensor g, boolean causal) {
+        int b = q.dim(0), t = q.dim(1), d = q.dim(2);
+        Tensor out = CPU.empty(DType.F32, b, t, d), lse = CPU.empty(DType.F32, b, t);
+        Tensor gq = CPU.empty(DType.F32, b, t, d), gk = CPU.empty(DType.F32, b, t, d), gv = CPU.empty(DType.F32, b, t, d);
+        assertTrue(AttentionKernels.attention(q, k, v, causal, out, lse, SMALL));
+        assertTrue(AttentionKernels.attentionBackward(q, k, v, causal, out, lse, g, gq, gk, gv, SMALL));
+        return new Tensor[]{out, lse, gq, gk, gv};
+    }
+
     @Test void nonContiguousFallsBack() {
         Random r = Check.rng();
         try (Scope ignored = Scope.open()) {

@@ -1,0 +1,64 @@
+// Helpers prepended to every kernel file of the OpenCL backend.
+//
+// A strided view is (rank, shape, stride) with axes stored innermost first in the components of
+// an int8, so rank <= 8 and no small buffer has to be uploaded per launch. The host merges
+// mergeable axes first, so a dense tensor arrives as rank 1.
+
+#define STRIDED_AXIS(k, c) \
+    if (rank == k + 1) return idx + flat * stride.c; \
+    idx += (flat % shape.c) * stride.c; \
+    flat /= shape.c;
+
+// Storage offset (relative to the view's offset) of logical row-major index `flat`.
+inline int strided_index(int flat, int rank, int8 shape, int8 stride) {
+    int idx = 0;
+    if (rank <= 0) return 0;
+    STRIDED_AXIS(0, s0)
+    STRIDED_AXIS(1, s1)
+    STRIDED_AXIS(2, s2)
+    STRIDED_AXIS(3, s3)
+    STRIDED_AXIS(4, s4)
+    STRIDED_AXIS(5, s5)
+    STRIDED_AXIS(6, s6)
+    return idx + flat * stride.s7;
+}
+
+// Work-group reductions over get_local_size(0) lanes (a power of two); every lane gets the result.
+inline float group_sum(float v, __local float* scratch) {
+    int lid = get_local_id(0), n = get_local_size(0);
+    scratch[lid] = v;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int h = n >> 1; h > 0; h >>= 1) {
+        if (lid < h) scratch[lid] += scratch[lid + h];
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    float r = scratch[0];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    return r;
+}
+
+inline float group_max(float v, __local float* scratch) {
+    int lid = get_local_id(0), n = get_local_size(0);
+    scratch[lid] = v;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int h = n >> 1; h > 0; h >>= 1) {
+        if (lid < h) scratch[lid] = fmax(scratch[lid], scratch[lid + h]);
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    float r = scratch[0];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    return r;
+}
+
+// Bad indices found on the device are reported through a small error buffer that the host reads
+// at its next synchronization: err[0] = code (first error wins), err[1] = the value, err[2] = the bound.
+#define ERR_GATHER_INDEX 1
+#define ERR_SCATTER_INDEX 2
+#define ERR_TARGET 3
+
+inline void report_error(__global int* err, int code, int value, int bound) {
+    if (atomic_cmpxchg(err, 0, code) == 0) {
+        err[1] = value;
+        err[2] = bound;
+    }
+}

@@ -1,0 +1,328 @@
+package dev.groklab.backend.cuda;
+
+import dev.groklab.autodiff.Ops;
+import dev.groklab.autodiff.Var;
+import dev.groklab.data.AlgorithmicDataset;
+import dev.groklab.data.Task;
+import dev.groklab.nn.Model;
+import dev.groklab.nn.Params;
+import dev.groklab.optim.AdamW;
+import dev.groklab.optim.Decay;
+import dev.groklab.optim.Schedule;
+import dev.groklab.tensor.DType;
+import dev.groklab.tensor.Scope;
+import dev.groklab.tensor.Tensor;
+import dev.groklab.train.ModelFactory;
+import dev.groklab.train.TrainConfig;
+import dev.groklab.walkers.Domain;
+import dev.groklab.walkers.LangevinStep;
+import dev.groklab.walkers.Potential;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Timings of the CUDA kernels, one JSON object per line (stdout, and appended to {@code --out}):
+ * sgemm (fp32 and TF32) at 1024/2048/4096, copy bandwidth, attention and cross-entropy at the
+ * grokking shapes, Brownian walkers at 1e8, and a full nanda training step (1 and 64 models,
+ * eager and CUDA-graph replayed). Device times come from CUDA events around many repetitions
+ * (median); training steps are wall-clock over many steps, host overhead included.
+ *
+ * <pre>java ... dev.groklab.backend.cuda.CudaBench [--out FILE] [--quick]</pre>
+ */
+public final class CudaBench {
+    private final CudaBackend be;
+    private final PrintWriter out;
+    private final boolean quick;
+
+    private CudaBench(CudaBackend be, PrintWriter out, boolean quick) {
+        this.be = be;
+        this.out = out;
+        this.quick = quick;
+    }
+
+    public static void main(String[] args) throws IOException {
+        Path outFile = null;
+        boolean quick = false;
+        List<String> only = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--out" -> outFile = Path.of(args[++i]);
+                case "--quick" -> quick = true;
+                case "--only" -> only.addAll(Arrays.asList(args[++i].split(",")));
+                default -> throw new IllegalArgumentException("CudaBench: unknown argument " + args[i] + " (--out FILE, --quick, --only a,b)");
+            }
+        }
+        CudaBackend.Availability a = CudaBackend.probe();
+        if (!a.available()) {
+            System.err.println("cuda bench: unavailable: " + a.reason());
+            System.exit(2);
+        }
+        CudaBackend be = CudaBackend.get();
+        PrintWriter w = outFile == null ? null : new PrintWriter(Files.newBufferedWriter(outFile,
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND));
+        try {
+            CudaBench b = new CudaBench(be, w, quick);
+            b.emit(Map.of("bench", "device", "device", be.describe()));
+            if (only.isEmpty() || only.contains("matmul")) b.matmul();
+            if (only.isEmpty() || only.contains("copy")) b.copy();
+            if (only.isEmpty() || only.contains("attention")) b.attention();
+            if (only.isEmpty() || only.contains("ce")) b.crossEntropy();
+            if (only.isEmpty() || only.contains("walkers")) b.walkers();
+            if (only.isEmpty() || only.contains("nanda")) b.nanda();
+        } finally {
+            if (w != null) w.close();
+        }
+    }
+
+    private void emit(Map<String, Object> row) {
+        StringBuilder sb = new StringBuilder("{");
+        for (var e : row.entrySet()) {
+            if (sb.length() > 1) sb.append(", ");
+            sb.append('"').append(e.getKey()).append("\": ");
+            Object v = e.getValue();
+            if (v instanceof Number n) {
+                double d = n.doubleValue();
+                sb.append(n instanceof Integer || n instanceof Long ? n.toString() : String.format(Locale.ROOT, "%.6g", d));
+            } else if (v instanceof Boolean) {
+                sb.append(v);
+            } else {
+                sb.append('"').append(String.valueOf(v).replace("\"", "'")).append('"');
+            }
+        }
+        sb.append("}");
+        System.out.println(sb);
+        if (out != null) {
+            out.println(sb);
+            out.flush();
+        }
+    }
+
+    private static Map<String, Object> row(Object... kv) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) m.put((String) kv[i], kv[i + 1]);
+        return m;
+    }
+
+    /** Median of {@code reps} event-timed runs after {@code warm} untimed ones, in ms. */
+    private double medianMs(int warm, int reps, Runnable r) {
+        for (int i = 0; i < warm; i++) r.run();
+        be.synchronize();
+        double[] t = new double[reps];
+        for (int i = 0; i < reps; i++) t[i] = be.timeMs(r);
+        Arrays.sort(t);
+        return t[reps / 2];
+    }
+
+    /** Device-side uniform noise in [−1, 1): inputs that are never all zeros, without host transfers. */
+    private Tensor random(int seed, int... shape) {
+        Tensor a = be.empty(DType.F32, shape);
+        int n = a.numel();
+        Tensor flat = a.reshape(n), scratch = be.empty(DType.F32, n);
+        be.uniformWalkers(seed, 1f, flat, scratch);
+        return a;
+    }
+
+    private void matmul() {
+        int[] sizes = quick ? new int[]{1024, 2048} : new int[]{1024, 2048, 4096};
+        for (boolean tf : new boolean[]{false, true}) {
+            be.setTf32(tf);
+            for (int n : sizes) {
+                try (Scope s = Scope.open()) {
+                    Tensor a = random(1, n, n), b = random(2, n, n), c = be.empty(DType.F32, n, n);
+                    int reps = n >= 4096 ? 10 : 20;
+                    double ms = medianMs(3, reps, () -> be.matmul(a, b, c, false));
+                    emit(row("bench", "matmul", "precision", tf ? "tf32" : "fp32", "n", n, "ms", ms,
+                            "gflops", 2.0 * n * n * n / (ms * 1e-3) / 1e9));
+                }
+            }
+            // Transposed operands and a batched, shared-weight shape of the grokking models.
+            try (Scope s = Scope.open()) {
+                int n = 2048;
+                Tensor a = random(3, n, n).transpose(0, 1), b = random(4, n, n).transpose(0, 1), c = be.empty(DType.F32, n, n);
+                double ms = medianMs(3, 20, () -> be.matmul(a, b, c, false));
+                emit(row("bench", "matmul", "precision", tf ? "tf32" : "fp32", "n", n, "layout", "AᵀBᵀ", "ms", ms,
+                        "gflops", 2.0 * n * n * n / (ms * 1e-3) / 1e9));
+                Tensor x = random(5, 64, 11493, 128), wt = random(6, 64, 128, 512), y = be.empty(DType.F32, 64, 11493, 512);
+                double ms2 = medianMs(3, 20, () -> be.matmul(x, wt, y, false));
+                emit(row("bench", "matmul", "precision", tf ? "tf32" : "fp32", "shape", "[64,11493,128]x[64,128,512]", "ms", ms2,
+                        "gflops", 2.0 * 64 * 11493 * 128 * 512 / (ms2 * 1e-3) / 1e9));
+                Tensor g = be.empty(DType.F32, 64, 128, 512);
+                double ms3 = medianMs(3, 20, () -> be.matmul(x.transpose(-1, -2), y, g, false));
+                emit(row("bench", "matmul", "precision", tf ? "tf32" : "fp32", "shape", "[64,128,11493]x[64,11493,512] (weight grad)",
+                        "ms", ms3, "gflops", 2.0 * 64 * 11493 * 128 * 512 / (ms3 * 1e-3) / 1e9));
+            }
+        }
+        be.setTf32(false);
+    }
+
+    private void copy() {
+        try (Scope s = Scope.open()) {
+            int n = quick ? 1 << 26 : 1 << 28;
+            Tensor a = random(7, n), b = be.empty(DType.F32, n);
+            double ms = medianMs(2, 10, () -> be.copy(a, b));
+            emit(row("bench", "copy", "kind", "dense (memcpy)", "bytes", 4L * n, "ms", ms, "gbps", 2.0 * 4 * n / (ms * 1e-3) / 1e9));
+            int side = 1 << 14;
+            Tensor m = a.reshape(side, n / side), t = be.empty(DType.F32, n / side, side);
+            double ms2 = medianMs(2, 10, () -> be.copy(m.transpose(0, 1), t));
+            emit(row("bench", "copy", "kind", "transpose (strided kernel)", "bytes", 4L * n, "ms", ms2,
+                    "gbps", 2.0 * 4 * n / (ms2 * 1e-3) / 1e9));
+            Tensor c = be.empty(DType.F32, n);
+            double ms3 = medianMs(2, 10, () -> be.binary(dev.groklab.backend.Binary.ADD, a, b, c));
+            emit(row("bench", "elementwise", "kind", "add", "bytes", 12L * n, "ms", ms3, "gbps", 3.0 * 4 * n / (ms3 * 1e-3) / 1e9));
+        }
+    }
+
+    /** Nanda's attention: B = models · 3831 train rows · 4 heads, T = 3, D = 32. */
+    private void attention() {
+        for (int models : new int[]{1, 64}) {
+            try (Scope s = Scope.open()) {
+                int b = models * 3831 * 4, t = 3, d = 32;
+                Tensor q = random(8, b, t, d), k = random(9, b, t, d), v = random(10, b, t, d);
+                Tensor o = be.empty(DType.F32, b, t, d), lse = be.empty(DType.F32, b, t);
+                double fwd = medianMs(3, 20, () -> be.attention(q, k, v, true, o, lse));
+                long fwdBytes = 4L * b * t * (4L * d + 1);
+                emit(row("bench", "attention", "pass", "forward", "B", b, "T", t, "D", d, "ms", fwd, "gbps", fwdBytes / (fwd * 1e-3) / 1e9));
+                Tensor go = random(11, b, t, d), gq = be.empty(DType.F32, b, t, d), gk = be.empty(DType.F32, b, t, d),
+                        gv = be.empty(DType.F32, b, t, d);
+                double bwd = medianMs(3, 20, () -> be.attentionBackward(q, k, v, true, o, lse, go, gq, gk, gv));
+                long bwdBytes = 4L * b * t * (8L * d + 1);
+                emit(row("bench", "attention", "pass", "backward", "B", b, "T", t, "D", d, "ms", bwd, "gbps", bwdBytes / (bwd * 1e-3) / 1e9));
+            }
+        }
+    }
+
+    private void crossEntropy() {
+        for (int models : new int[]{1, 64}) {
+            try (Scope s = Scope.open()) {
+                int rows = models * 3831, c = 113;
+                Tensor logits = random(12, rows, c);
+                int[] t = new int[3831];
+                for (int i = 0; i < t.length; i++) t[i] = (i * 37) % c;
+                Tensor targets = be.fromHost(t, t.length);
+                Tensor loss = be.empty(DType.F32, rows), lse = be.empty(DType.F32, rows), g = random(13, rows),
+                        gl = be.empty(DType.F32, rows, c);
+                double fwd = medianMs(3, 20, () -> be.crossEntropy(logits, targets, loss, lse));
+                double bwd = medianMs(3, 20, () -> be.crossEntropyBackward(logits, targets, lse, g, gl));
+                emit(row("bench", "cross_entropy", "pass", "forward", "rows", rows, "classes", c, "ms", fwd,
+                        "gbps", 4.0 * rows * (c + 2) / (fwd * 1e-3) / 1e9));
+                emit(row("bench", "cross_entropy", "pass", "backward", "rows", rows, "classes", c, "ms", bwd,
+                        "gbps", 4.0 * rows * (2 * c + 2) / (bwd * 1e-3) / 1e9));
+            }
+        }
+    }
+
+    /** Brownian motion on the crossing potential, torus [−L, L)², as the seed-002 preset. */
+    private void walkers() {
+        int n = quick ? 10_000_000 : 100_000_000, steps = 100;
+        LangevinStep step = LangevinStep.brownian(new Potential.Crossing(4f, 0f), Domain.torus(2f), 1e-3f, 0.05f, 7);
+        try (Scope s = Scope.open()) {
+            Tensor x0 = be.empty(DType.F32, n), x1 = be.empty(DType.F32, n);
+            for (boolean exact : new boolean[]{true, false}) {
+                be.setExactWalkerMath(exact);
+                be.uniformWalkers(7, 2f, x0, x1);
+                int[] from = {0};
+                double ms = medianMs(1, 5, () -> {
+                    be.langevin(step, x0, x1, null, null, from[0], steps);
+                    from[0] += steps;
+                });
+                emit(row("bench", "walkers", "potential", "crossing", "math", exact ? "exact (double log/sincos)" : "fast (float)",
+                        "walkers", n, "steps", steps, "ms", ms, "walker_steps_per_s", (double) n * steps / (ms * 1e-3)));
+            }
+            be.setExactWalkerMath(true);
+        }
+    }
+
+    /** The nanda preset as a TrainConfig (Nanda et al.: 1-layer ReLU transformer, x+y mod 113, 30%, AdamW wd 1). */
+    static TrainConfig nandaConfig(int models) {
+        List<Long> seeds = new ArrayList<>();
+        for (int i = 0; i < models; i++) seeds.add((long) i);
+        TrainConfig base = new TrainConfig("add", 113, 0.3, 0, false, "transformer", 1, 128, 4, 512, "relu", false, false, 0.0, 12,
+                new int[]{48}, "adamw", null, null, null, 0.9f, 0.98f, 1e-8f, 0f, false, false, false, "constant", 10, 1, 0,
+                1000, 0, 100, 1000, "cuda");
+        return TrainConfig.grid(base, seeds, List.of(1e-3f), List.of(1f));
+    }
+
+    /** A full-batch training step of the nanda model on this backend, as the Trainer runs it. */
+    static final class NandaStep implements Runnable {
+        final Model model;
+        final Params params;
+        final AdamW opt;
+        final Tensor ids, labels;
+        final int rows;
+        final float[] baseLr;
+        final Schedule schedule = Schedule.constant(10);
+        int step;
+
+        NandaStep(CudaBackend be, int models) {
+            TrainConfig cfg = nandaConfig(models);
+            AlgorithmicDataset data = AlgorithmicDataset.build(Task.parse(cfg.task()), cfg.p(), cfg.trainFraction(), cfg.splitSeed(),
+                    cfg.opToken());
+            model = ModelFactory.build(be, cfg, data.vocab(), data.seqLen(), data.classes());
+            params = model.params();
+            opt = new AdamW(params, cfg.beta1(), cfg.beta2(), cfg.eps(), Decay.towardZero(cfg.weightDecay()), false);
+            int t = data.seqLen();
+            int[] tr = data.trainIdx();
+            int[] seq = new int[tr.length * t], lab = new int[tr.length];
+            for (int i = 0; i < tr.length; i++) {
+                System.arraycopy(data.inputs(), tr[i] * t, seq, i * t, t);
+                lab[i] = data.labels()[tr[i]];
+            }
+            int[] idv = model.inputIds(seq, t);
+            ids = be.fromHost(idv, idv.length);
+            labels = be.fromHost(lab, lab.length);
+            rows = tr.length;
+            baseLr = cfg.lr();
+        }
+
+        @Override public void run() {
+            int s = ++step;
+            try (Scope sc = Scope.open()) {
+                Var logits = model.logits(ids, rows, true, s);
+                Var perModel = Ops.mean(Ops.crossEntropy(logits, labels), false, 1);
+                Ops.sumAll(perModel).backward();
+                opt.step(params, s, schedule.apply(baseLr, s));
+                params.zeroGrads();
+            }
+        }
+    }
+
+    private void nanda() {
+        for (int models : new int[]{1, 64}) {
+            try (Scope s = Scope.open()) {
+                NandaStep step = new NandaStep(be, models);
+                int warm = 5, n = quick ? 20 : (models == 1 ? 200 : 50);
+                for (int i = 0; i < warm; i++) step.run();
+                be.synchronize();
+                long t0 = System.nanoTime();
+                for (int i = 0; i < n; i++) step.run();
+                be.synchronize();
+                double eager = (System.nanoTime() - t0) * 1e-9 / n;
+                emit(row("bench", "nanda_step", "models", models, "mode", "eager", "train_rows", step.rows, "step_ms", eager * 1e3,
+                        "steps_per_s", 1 / eager, "model_steps_per_s", models / eager));
+                try (CudaGraphStep g = new CudaGraphStep(be, step)) {
+                    g.run();
+                    for (int i = 0; i < warm; i++) g.run();
+                    be.synchronize();
+                    t0 = System.nanoTime();
+                    for (int i = 0; i < n; i++) g.run();
+                    be.synchronize();
+                    double graph = (System.nanoTime() - t0) * 1e-9 / n;
+                    emit(row("bench", "nanda_step", "models", models, "mode", "graph", "operations", g.operations(),
+                            "step_ms", graph * 1e3, "steps_per_s", 1 / graph, "model_steps_per_s", models / graph));
+                    double launch = medianMs(2, 20, g::launchOnly);
+                    emit(row("bench", "nanda_step", "models", models, "mode", "graph launch only (GPU time)", "step_ms", launch,
+                            "steps_per_s", 1e3 / launch, "model_steps_per_s", models * 1e3 / launch));
+                }
+            }
+        }
+    }
+}

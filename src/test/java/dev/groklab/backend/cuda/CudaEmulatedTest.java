@@ -1,0 +1,34 @@
+package dev.groklab.backend.cuda;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * The GPU tests' host side, run here on {@link EmulatedCudaDriver}: argument marshalling, view
+ * layouts, split heuristics, transfers, scopes and the pool, graph capture and replay, the
+ * Trainer on a CUDA backend. Kernel numerics are covered by the same tests on a real GPU.
+ */
+class CudaEmulatedTest {
+    private static final String E = "emulated";
+    private final CudaKernelsTest kernels = new CudaKernelsTest();
+    private final CudaTrainingTest training = new CudaTrainingTest();
+
+    @Test void fillAndCopy() { kernels.fillAndCopyRoundTrips(E); }
+    @Test void stridedCopies() { kernels.stridedCopiesAndConversions(E); }
+    @Test void unary() { kernels.unaryAndBackward(E); }
+    @Test void scalarBinary() { kernels.scalarAndBinaryWithBroadcasting(E); }
+    @Test void sumTo() { kernels.sumToEveryReduction(E); }
+    @Test void matmul() { kernels.matmulShapesLayoutsAndBatches(E); }
+    @Test void softmax() { kernels.softmaxFamily(E); }
+    @Test void crossEntropy() { kernels.crossEntropyForwardBackward(E); }
+    @Test void layerNorm() { kernels.layerNormForwardBackward(E); }
+    @Test void attention() { kernels.attentionForwardBackward(E); }
+    @Test void embeddings() { kernels.gatherAndDeterministicScatterAdd(E); }
+    @Test void optimizers() { kernels.fusedOptimizerSteps(E); }
+    @Test void dropout() { kernels.dropoutMaskIsBitIdenticalToTheCpu(E); }
+    @Test void memory() { kernels.memoryIsReusedAcrossSteps(E); }
+    @Test void mlpTraining() { training.mlpTrainingMatchesTheCpu(E); }
+    @Test void transformerTraining() { training.transformerTrainingMatchesTheCpu(E); }
+    @Test void graphReplay() { training.graphReplayedStepEqualsTheEagerStep(E); }
+    @Test void graphMismatch() { training.graphReplayRejectsADifferentStep(E); }
+    @Test void walkers() { training.walkersMatchTheCpuReference(E); }
+}

@@ -1,0 +1,66 @@
+package dev.groklab.backend.cuda;
+
+import dev.groklab.backend.cpu.ReferenceBackend;
+import dev.groklab.tensor.Tensor;
+import dev.groklab.testing.Check;
+import org.junit.jupiter.api.Assumptions;
+
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+/** Shared helpers of the GPU tests: the backend per driver (or skip), host ↔ device transfers. */
+final class CudaTests {
+    static final ReferenceBackend REF = new ReferenceBackend();
+
+    private CudaTests() {}
+
+    /** Both driver bindings: every GPU test runs through each. */
+    static Stream<String> drivers() { return Stream.of("ffm", "jcuda"); }
+
+    /**
+     * The backend for {@code driver}. Without a usable GPU the test is skipped, or fails with a
+     * "no CUDA device" message when GROKLAB_REQUIRE_GPU=1 (the GPU host's test run).
+     */
+    static CudaBackend backend(String driver) {
+        if (driver.equals("emulated")) return emulated();
+        CudaBackend.Availability a = CudaBackend.probe(driver);
+        if (!a.available()) {
+            String msg = "no CUDA device: the CUDA backend (" + driver + ") is unavailable: " + a.reason();
+            if ("1".equals(System.getenv("GROKLAB_REQUIRE_GPU"))) fail(msg);
+            Assumptions.abort(msg);
+        }
+        return CudaBackend.get(driver, 0);
+    }
+
+    private static CudaBackend emulated;
+
+    /** The backend over {@link EmulatedCudaDriver}: the host code without a GPU. */
+    static synchronized CudaBackend emulated() {
+        if (emulated == null) emulated = CudaBackend.withDriver(new EmulatedCudaDriver(), new byte[]{1});
+        return emulated;
+    }
+
+    /** A device copy of a CPU tensor (any layout; the copy is dense). */
+    static Tensor up(CudaBackend g, Tensor cpu) {
+        Tensor t = g.empty(cpu.dtype(), cpu.shape());
+        g.copy(cpu, t);
+        return t;
+    }
+
+    /** Compares a device result with the reference's CPU result. */
+    static void close(String what, CudaBackend g, Tensor expected, Tensor actual, double rtol) {
+        Check.close(what + " [" + g + "]", expected, g.toHost(actual), rtol);
+    }
+
+    /** Exact equality, element by element (for bit-identical results). */
+    static void identical(String what, Tensor expected, Tensor actualHost) {
+        if (!expected.sameShape(actualHost)) fail(what + ": shapes differ");
+        for (int i = 0, n = expected.numel(); i < n; i++) {
+            double e = expected.getDouble(i), a = actualHost.getDouble(i);
+            if (Double.doubleToRawLongBits(e) != Double.doubleToRawLongBits(a)) {
+                fail(what + ": element " + i + " is " + a + ", expected exactly " + e);
+            }
+        }
+    }
+}
