@@ -25,14 +25,14 @@ import java.util.concurrent.Callable;
                 + "OpenBLAS in the same run, and cross-entropy, AdamW and attention in GB/s.",
                 "Times are medians over repetitions after a warm-up."})
 public final class BenchCommand implements Callable<Integer> {
-    static final List<String> KERNELS = List.of("matmul", "attention", "cross-entropy", "adamw", "all");
+    static final List<String> KERNELS = List.of("matmul", "attention", "cross-entropy", "adamw", "nanda", "all");
     static final List<String> BACKENDS = List.of("cpu");
     static final List<String> SHAPES = List.of("square", "grok", "all");
 
     @Spec CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--kernel", defaultValue = "all", paramLabel = "KERNEL",
-            description = "matmul, attention, cross-entropy, adamw or all (default: ${DEFAULT-VALUE}).")
+            description = "matmul, attention, cross-entropy, adamw, nanda (full training steps vs PyTorch) or all (default: ${DEFAULT-VALUE}).")
     String kernel;
 
     @Option(names = "--sizes", split = ",", paramLabel = "N",
@@ -112,6 +112,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (all || kernel.equals("adamw")) rows.addAll(KernelSuite.adamw(be, settings));
         if (all || kernel.equals("attention")) rows.addAll(KernelSuite.attention(be, settings));
         if (!rows.isEmpty()) KernelSuite.print(rows, out);
+        if (all || kernel.equals("nanda")) dev.groklab.bench.TrainStepSuite.run(be, t, settings, out);
         out.flush();
         return 0;
     }

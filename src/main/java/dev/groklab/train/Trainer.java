@@ -132,23 +132,11 @@ public final class Trainer {
             last = evaluate(0, null, schedule.apply(cfg.lr(), 1), 0);
             out.evaluation(last);
         }
-        boolean checkEveryStep = be.device().kind() == Device.Kind.CPU;
         while (step < cfg.steps()) {
             int s = step + 1;
             boolean evalNow = s % cfg.evalEvery() == 0 || s == cfg.steps();
             float[] lr = schedule.apply(cfg.lr(), s);
-            double[] gradNorm = null;
-            try (Scope sc = Scope.open()) {
-                Split batch = cfg.fullBatch() ? train : train.rows(be, batchRows(s));
-                Var logits = model.logits(batch.ids(), batch.count(), true, s);
-                Var perModel = Ops.mean(Ops.crossEntropy(logits, batch.labels()), false, 1);
-                if (checkEveryStep || evalNow) checkFinite(out, s, perModel.value());
-                Ops.sumAll(perModel).backward();
-                if (evalNow) gradNorm = Norms.gradients(be, params, model.models());
-                optimizer.step(params, s, lr);
-                params.zeroGrads();
-            }
-            step = s;
+            double[] gradNorm = advance(out, evalNow);
             double secs = (System.nanoTime() - t0) / 1e9;
             if (evalNow) {
                 last = evaluate(s, gradNorm, lr, secs);
@@ -158,6 +146,29 @@ public final class Trainer {
             progress.update(s, cfg.steps(), last, (s - startStep) / Math.max(secs, 1e-9));
         }
         return last;
+    }
+
+    /**
+     * One optimizer step (forward, backward, update) in its own scope; returns the gradient norms
+     * when {@code withGradNorm}, else null. The loss is checked for NaN/Inf every step on the CPU
+     * (cheap there) and at gradient-norm steps elsewhere.
+     */
+    public double[] advance(RunOutputs out, boolean withGradNorm) {
+        int s = step + 1;
+        float[] lr = schedule.apply(cfg.lr(), s);
+        double[] gradNorm = null;
+        try (Scope sc = Scope.open()) {
+            Split batch = cfg.fullBatch() ? train : train.rows(be, batchRows(s));
+            Var logits = model.logits(batch.ids(), batch.count(), true, s);
+            Var perModel = Ops.mean(Ops.crossEntropy(logits, batch.labels()), false, 1);
+            if (be.device().kind() == Device.Kind.CPU || withGradNorm) checkFinite(out, s, perModel.value());
+            Ops.sumAll(perModel).backward();
+            if (withGradNorm) gradNorm = Norms.gradients(be, params, model.models());
+            optimizer.step(params, s, lr);
+            params.zeroGrads();
+        }
+        step = s;
+        return gradNorm;
     }
 
     private void checkFinite(RunOutputs out, int s, Tensor perModelLoss) {

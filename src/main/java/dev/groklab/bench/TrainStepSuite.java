@@ -1,0 +1,83 @@
+package dev.groklab.bench;
+
+import dev.groklab.backend.Backend;
+import dev.groklab.data.AlgorithmicDataset;
+import dev.groklab.data.Task;
+import dev.groklab.io.Json;
+import dev.groklab.tensor.Scope;
+import dev.groklab.train.RunOutputs;
+import dev.groklab.train.TrainConfig;
+import dev.groklab.train.Trainer;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Full-batch training steps per second of the `nanda` model (1-layer transformer, x+y mod 113,
+ * 30% of the table), next to the PyTorch peer script run in the same invocation.
+ */
+public final class TrainStepSuite {
+    public static final Path PEER = Path.of("bench/peers/nanda_torch.py");
+
+    private TrainStepSuite() {}
+
+    public static TrainConfig nanda(int models, String backend) {
+        TrainConfig base = new TrainConfig("add", 113, 0.3, 0, false, "transformer", 1, 128, 4, 512, "relu", false, false, 0.0,
+                0, new int[]{48}, "adamw", null, null, null, 0.9f, 0.98f, 1e-8f, 0f, false, false, false, "constant", 10, 1, 0,
+                Integer.MAX_VALUE, 0, Integer.MAX_VALUE, 0, backend);
+        List<Long> seeds = new java.util.ArrayList<>();
+        for (int i = 0; i < models; i++) seeds.add((long) i);
+        return TrainConfig.grid(base, seeds, List.of(1e-3f), List.of(1f));
+    }
+
+    /** Median seconds per full-batch step with {@code models} models trained together. */
+    public static Timer.Result measure(Backend be, int models, Timer.Settings settings) {
+        TrainConfig cfg = nanda(models, be.device().name());
+        AlgorithmicDataset data = AlgorithmicDataset.build(Task.ADD, 113, 0.3, 0, false);
+        try (Scope s = Scope.open()) {
+            Trainer t = new Trainer(be, cfg, data);
+            return Timer.measure(() -> t.advance(RunOutputs.NONE, false), settings);
+        }
+    }
+
+    /** Steps/s of the PyTorch peer, or NaN with a printed reason. */
+    public static double peer(int threads, int steps, PrintWriter out) {
+        Path python = Path.of("/usr/bin/python3");
+        if (!Files.isExecutable(python) || !Files.exists(PEER)) {
+            out.println("PyTorch peer unavailable (" + (Files.exists(PEER) ? "no /usr/bin/python3" : PEER + " not found") + ")");
+            return Double.NaN;
+        }
+        try {
+            Process p = new ProcessBuilder(python.toString(), PEER.toString(), "--threads", Integer.toString(threads),
+                    "--steps", Integer.toString(steps)).redirectErrorStream(true).start();
+            String text = new String(p.getInputStream().readAllBytes());
+            if (!p.waitFor(600, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                String last = text.strip().lines().reduce((a, b) -> b).orElse("");
+                out.println("PyTorch peer failed: " + last);
+                return Double.NaN;
+            }
+            String json = text.strip().lines().reduce((a, b) -> b).orElse("{}");
+            return Json.parse(json).get("steps_per_s").asDouble();
+        } catch (Exception e) {
+            out.println("PyTorch peer failed: " + e.getMessage());
+            return Double.NaN;
+        }
+    }
+
+    public static void run(Backend be, int threads, Timer.Settings settings, PrintWriter out) {
+        out.println("nanda training step (x+y mod 113, 3,830 examples, full batch, AdamW):");
+        double peer = peer(threads, settings == Timer.Settings.QUICK ? 5 : 15, out);
+        out.printf("  %-24s %12s %12s %10s%n", "models", "ms/step", "steps/s", "vs torch");
+        for (int m : new int[]{1, 4}) {
+            Timer.Result r = measure(be, m, settings);
+            double sps = 1 / r.median();
+            out.printf("  %-24s %12.1f %12.2f %10s%n", m + (m == 1 ? " model" : " models (per model x" + m + ")"),
+                    r.medianMs(), sps, Double.isNaN(peer) ? "-" : String.format("%.2fx", sps * m / peer));
+        }
+        if (!Double.isNaN(peer)) out.printf("  %-24s %12.1f %12.2f%n", "PyTorch (1 model)", 1e3 / peer, peer);
+        out.flush();
+    }
+}
