@@ -4,6 +4,7 @@ import dev.groklab.backend.AdamStep;
 import dev.groklab.backend.Binary;
 import dev.groklab.backend.MatmulPlan;
 import dev.groklab.backend.ScalarOp;
+import dev.groklab.backend.SgdStep;
 import dev.groklab.backend.Unary;
 import dev.groklab.tensor.DType;
 import dev.groklab.tensor.Tensor;
@@ -187,5 +188,11 @@ public final class CpuBackend extends ReferenceBackend {
         checkAdam(p, g, m, v, decayTarget, h);
         if (f32(p, g, m, v, decayTarget) && OptimizerKernels.adamw(p, g, m, v, decayTarget, h)) return;
         super.adamw(p, g, m, v, decayTarget, h);
+    }
+
+    @Override public void sgd(Tensor p, Tensor g, Tensor buf, Tensor decayTarget, SgdStep h) {
+        checkSgd(p, g, buf, decayTarget, h);
+        if (f32(p, g, buf, decayTarget) && OptimizerKernels.sgd(p, g, buf, decayTarget, h)) return;
+        super.sgd(p, g, buf, decayTarget, h);
     }
 }

@@ -577,7 +577,7 @@ public class ReferenceBackend implements Backend {
         }
     }
 
-    @Override public void sgd(Tensor p, Tensor g, Tensor buf, Tensor decayTarget, SgdStep h) {
+    protected static void checkSgd(Tensor p, Tensor g, Tensor buf, Tensor decayTarget, SgdStep h) {
         live("sgd", p, g);
         boolean mom = h.momentum() != 0;
         if (mom) live("sgd", buf);
@@ -590,6 +590,11 @@ public class ReferenceBackend implements Backend {
         if (p.rank() == 0 || p.dim(0) != h.models()) {
             throw new IllegalArgumentException("sgd: parameter " + Shapes.str(p.shape()) + " needs a leading model axis of " + h.models());
         }
+    }
+
+    @Override public void sgd(Tensor p, Tensor g, Tensor buf, Tensor decayTarget, SgdStep h) {
+        checkSgd(p, g, buf, decayTarget, h);
+        boolean mom = h.momentum() != 0;
         int n = p.numel(), per = n / h.models();
         for (int i = 0; i < n; i++) {
             int model = i / per;
