@@ -207,7 +207,7 @@ final class AttentionSmall {
         }
     }
 
-    /** y_i = Σ_j w_ij x_j for one sequence (rows at xo / yo), w read from the [i][j][s] layout. */
+    /** y_i = Σ_j w_ij x_j for sequence s (its x and y rows from xo), w in the [i][j][s] layout. */
     private static void weighted(float[] w, int s, float[] x, float[] y, int xo, int t, int d, boolean causal) {
         for (int i = 0; i < t; i++) {
             int last = causal ? i : t - 1, r = i * t * G + s, yi = xo + i * d;

@@ -25,7 +25,7 @@ public final class SimdMath {
 
     private SimdMath() {}
 
-    private static FloatVector bc(float v) { return FloatVector.broadcast(S, v); }
+
 
     // ---- exp -----------------------------------------------------------------------------------
 
@@ -54,14 +54,14 @@ public final class SimdMath {
         VectorMask<Float> under = x.lt(EXP_LO);
         FloatVector xc = x.min(EXP_HI).max(EXP_LO);
         FloatVector n = xc.mul(LOG2E).add(ROUND).sub(ROUND);
-        FloatVector r = n.fma(bc(-C1), xc);
-        r = n.fma(bc(-C2), r);
+        FloatVector r = n.fma(FloatVector.broadcast(S, -C1), xc);
+        r = n.fma(FloatVector.broadcast(S, -C2), r);
         FloatVector p = FloatVector.broadcast(S, 1.9875691500e-4f);
-        p = p.fma(r, bc(1.3981999507e-3f));
-        p = p.fma(r, bc(8.3334519073e-3f));
-        p = p.fma(r, bc(4.1665795894e-2f));
-        p = p.fma(r, bc(1.6666665459e-1f));
-        p = p.fma(r, bc(5.0000001201e-1f));
+        p = p.fma(r, FloatVector.broadcast(S, 1.3981999507e-3f));
+        p = p.fma(r, FloatVector.broadcast(S, 8.3334519073e-3f));
+        p = p.fma(r, FloatVector.broadcast(S, 4.1665795894e-2f));
+        p = p.fma(r, FloatVector.broadcast(S, 1.6666665459e-1f));
+        p = p.fma(r, FloatVector.broadcast(S, 5.0000001201e-1f));
         p = p.fma(r.mul(r), r).add(1f);
         IntVector bits = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
         FloatVector y = p.mul(bits.reinterpretAsFloats());
@@ -116,18 +116,18 @@ public final class SimdMath {
         FloatVector f = m.add(m.blend(0f, small.not())).sub(1f);
         FloatVector z = f.mul(f);
         FloatVector p = FloatVector.broadcast(S, 7.0376836292e-2f);
-        p = p.fma(f, bc(-1.1514610310e-1f));
-        p = p.fma(f, bc(1.1676998740e-1f));
-        p = p.fma(f, bc(-1.2420140846e-1f));
-        p = p.fma(f, bc(1.4249322787e-1f));
-        p = p.fma(f, bc(-1.6668057665e-1f));
-        p = p.fma(f, bc(2.0000714765e-1f));
-        p = p.fma(f, bc(-2.4999993993e-1f));
-        p = p.fma(f, bc(3.3333331174e-1f));
+        p = p.fma(f, FloatVector.broadcast(S, -1.1514610310e-1f));
+        p = p.fma(f, FloatVector.broadcast(S, 1.1676998740e-1f));
+        p = p.fma(f, FloatVector.broadcast(S, -1.2420140846e-1f));
+        p = p.fma(f, FloatVector.broadcast(S, 1.4249322787e-1f));
+        p = p.fma(f, FloatVector.broadcast(S, -1.6668057665e-1f));
+        p = p.fma(f, FloatVector.broadcast(S, 2.0000714765e-1f));
+        p = p.fma(f, FloatVector.broadcast(S, -2.4999993993e-1f));
+        p = p.fma(f, FloatVector.broadcast(S, 3.3333331174e-1f));
         FloatVector y = p.mul(f).mul(z);
-        y = e.fma(bc(C2), y);
-        y = z.fma(bc(-0.5f), y);
-        FloatVector out = e.fma(bc(C1), f.add(y));
+        y = e.fma(FloatVector.broadcast(S, C2), y);
+        y = z.fma(FloatVector.broadcast(S, -0.5f), y);
+        FloatVector out = e.fma(FloatVector.broadcast(S, C1), f.add(y));
         if (special.anyTrue()) {
             float[] xs = x.toArray(), os = out.toArray();
             for (int i = 0; i < xs.length; i++) if (special.laneIsSet(i)) os[i] = log(xs[i]);
@@ -159,10 +159,10 @@ public final class SimdMath {
         FloatVector a = x.abs();
         FloatVector z = x.mul(x);
         FloatVector p = FloatVector.broadcast(S, -5.70498872745e-3f);
-        p = p.fma(z, bc(2.06390887954e-2f));
-        p = p.fma(z, bc(-5.37397155531e-2f));
-        p = p.fma(z, bc(1.33314422036e-1f));
-        p = p.fma(z, bc(-3.33332819422e-1f));
+        p = p.fma(z, FloatVector.broadcast(S, 2.06390887954e-2f));
+        p = p.fma(z, FloatVector.broadcast(S, -5.37397155531e-2f));
+        p = p.fma(z, FloatVector.broadcast(S, 1.33314422036e-1f));
+        p = p.fma(z, FloatVector.broadcast(S, -3.33332819422e-1f));
         FloatVector small = p.mul(z).fma(x, x);
         FloatVector big = FloatVector.broadcast(S, 1f).sub(FloatVector.broadcast(S, 2f).div(exp(a.mul(2f).min(18f)).add(1f)));
         big = big.blend(1f, a.compare(VectorOperators.GT, 9f));
@@ -194,9 +194,9 @@ public final class SimdMath {
         FloatVector k = t.mul(4f).add(ROUND).sub(ROUND);
         FloatVector x = t.sub(k.mul(0.25f)).mul(4f * PIO2);
         FloatVector z = x.mul(x);
-        FloatVector s = FloatVector.broadcast(S, -1.9515295891e-4f).fma(z, bc(8.3321608736e-3f)).fma(z, bc(-1.6666654611e-1f)).mul(z).fma(x, x);
-        FloatVector c = FloatVector.broadcast(S, 2.443315711809948e-5f).fma(z, bc(-1.388731625493765e-3f)).fma(z, bc(4.166664568298827e-2f))
-                .mul(z).fma(z, z.fma(bc(-0.5f), bc(1f)));
+        FloatVector s = FloatVector.broadcast(S, -1.9515295891e-4f).fma(z, FloatVector.broadcast(S, 8.3321608736e-3f)).fma(z, FloatVector.broadcast(S, -1.6666654611e-1f)).mul(z).fma(x, x);
+        FloatVector c = FloatVector.broadcast(S, 2.443315711809948e-5f).fma(z, FloatVector.broadcast(S, -1.388731625493765e-3f)).fma(z, FloatVector.broadcast(S, 4.166664568298827e-2f))
+                .mul(z).fma(z, z.fma(FloatVector.broadcast(S, -0.5f), FloatVector.broadcast(S, 1f)));
         IntVector q = ((IntVector) k.convert(VectorOperators.F2I, 0)).and(3);
         VectorMask<Float> odd = q.and(1).compare(VectorOperators.NE, 0).cast(S);
         VectorMask<Float> sinNeg = q.compare(VectorOperators.GE, 2).cast(S);
