@@ -23,9 +23,9 @@ export PYTHONUNBUFFERED=1
 run() {   # name, command...: a failing peer is recorded, the others still run
   local name="$1"; shift
   echo "== $name" | tee -a "$out/bench.log"
-  if ! "$@" >> "$jsonl" 2>> "$out/bench.log"; then
-    echo "{\"bench\": \"$name\", \"error\": \"exit $? (see bench.log)\"}" >> "$jsonl"
-  fi
+  "$@" >> "$jsonl" 2>> "$out/bench.log"
+  local rc=$?
+  [ $rc -eq 0 ] || echo "{\"bench\": \"$name\", \"error\": \"exit $rc (see bench.log)\"}" >> "$jsonl"
 }
 
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.mem --format=csv >> "$out/bench.log" 2>&1 || true

@@ -27,7 +27,7 @@ class CudaEmulatedTest {
     @Test void dropout() { kernels.dropoutMaskIsBitIdenticalToTheCpu(E); }
     @Test void memory() { kernels.memoryIsReusedAcrossSteps(E); }
     @Test void mlpTraining() { training.mlpTrainingMatchesTheCpu(E); }
-    @Test void transformerTraining() { training.transformerTrainingMatchesTheCpu(E); }
+    @Test void transformerTraining() { training.transformerCurves(E, 10, 0.1); }
     @Test void graphReplay() { training.graphReplayedStepEqualsTheEagerStep(E); }
     @Test void graphMismatch() { training.graphReplayRejectsADifferentStep(E); }
     @Test void walkers() { training.walkersMatchTheCpuReference(E); }

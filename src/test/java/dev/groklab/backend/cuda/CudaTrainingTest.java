@@ -98,10 +98,15 @@ class CudaTrainingTest {
 
     @ParameterizedTest @MethodSource("dev.groklab.backend.cuda.CudaTests#drivers")
     void transformerTrainingMatchesTheCpu(String driver) {
-        CudaBackend g = CudaTests.backend(driver);
-        sameCurves("transformer", curve(Backends.cpu(), transformer("cpu", 30, 0)), curve(g, transformer("cuda", 30, 0)));
+        transformerCurves(driver, 30, 0);
         // Dropout masks are bit-identical across backends, so a run with dropout matches too.
-        sameCurves("transformer with dropout", curve(Backends.cpu(), transformer("cpu", 15, 0.1)), curve(g, transformer("cuda", 15, 0.1)));
+        transformerCurves(driver, 15, 0.1);
+    }
+
+    void transformerCurves(String driver, int steps, double dropout) {
+        CudaBackend g = CudaTests.backend(driver);
+        sameCurves("transformer" + (dropout > 0 ? " with dropout" : ""), curve(Backends.cpu(), transformer("cpu", steps, dropout)),
+                curve(g, transformer("cuda", steps, dropout)));
     }
 
     /** A small two-layer MLP ensemble trained by hand: the step a graph captures. */
