@@ -10,15 +10,10 @@ inline float binary_f(int op, float x, float y) {
     }
 }
 
-__kernel void binary(int op, int n, int rank, int8 shape,
-                     __global const float* a, int aOff, int8 aStride,
-                     __global const float* b, int bOff, int8 bStride,
-                     __global float* out, int outOff, int8 outStride) {
-    int i = get_global_id(0);
-    if (i >= n) return;
-    float x = a[aOff + strided_index(i, rank, shape, aStride)];
-    float y = b[bOff + strided_index(i, rank, shape, bStride)];
-    out[outOff + strided_index(i, rank, shape, outStride)] = binary_f(op, x, y);
+__kernel void binary(int op, EW_PARAMS, EW_TENSOR(__global const float*, a), EW_TENSOR(__global const float*, b),
+                     EW_TENSOR(__global float*, out)) {
+    EW_BEGIN
+    out[EW_INDEX(out)] = binary_f(op, a[EW_INDEX(a)], b[EW_INDEX(b)]);
 }
 
 // Dense operands of one shape, one kernel per op (see unary.cl).

@@ -3,6 +3,17 @@
 // A strided view is (rank, shape, stride) with axes stored innermost first in the components of
 // an int8, so rank <= 8 and no small buffer has to be uploaded per launch. The host merges
 // mergeable axes first, so a dense tensor arrives as rank 1.
+//
+// Elementwise kernels run on a 3-D range: dimension 0 walks the innermost axis, dimension 1 the
+// next one (no division for either), dimension 2 the remaining axes, decomposed into coordinates
+// once per work-item and shared by every tensor. EW_INDEX gives the storage index of tensor t.
+#define EW_PARAMS int inner, int mid, int outer, int rank, int8 shape
+#define EW_TENSOR(type, t) type t, int t##Off, int t##Inner, int t##Mid, int8 t##Stride
+#define EW_BEGIN \
+    int q_ = get_global_id(0), p_ = get_global_id(1), o_ = get_global_id(2); \
+    if (q_ >= inner || p_ >= mid || o_ >= outer) return; \
+    int8 c_ = coords(o_, rank, shape);
+#define EW_INDEX(t) (t##Off + dot8(c_, t##Stride) + p_ * t##Mid + q_ * t##Inner)
 
 #define STRIDED_AXIS(k, c) \
     if (rank == k + 1) return idx + flat * stride.c; \
@@ -21,6 +32,31 @@ inline int strided_index(int flat, int rank, int8 shape, int8 stride) {
     STRIDED_AXIS(5, s5)
     STRIDED_AXIS(6, s6)
     return idx + flat * stride.s7;
+}
+
+#define COORD_AXIS(k, c) \
+    if (rank == k + 1) { r.c = flat; return r; } \
+    r.c = flat % shape.c; \
+    flat /= shape.c;
+
+// Coordinates of logical row-major index `flat` (innermost first).
+inline int8 coords(int flat, int rank, int8 shape) {
+    int8 r = (int8)(0);
+    if (rank <= 0) return r;
+    COORD_AXIS(0, s0)
+    COORD_AXIS(1, s1)
+    COORD_AXIS(2, s2)
+    COORD_AXIS(3, s3)
+    COORD_AXIS(4, s4)
+    COORD_AXIS(5, s5)
+    COORD_AXIS(6, s6)
+    r.s7 = flat;
+    return r;
+}
+
+inline int dot8(int8 c, int8 s) {
+    int8 p = c * s;
+    return p.s0 + p.s1 + p.s2 + p.s3 + p.s4 + p.s5 + p.s6 + p.s7;
 }
 
 // Work-group reductions over get_local_size(0) lanes (a power of two); every lane gets the result.

@@ -35,25 +35,15 @@ inline float unary_d(int op, float x, float y) {
     }
 }
 
-__kernel void unary(int op, int n, int rank, int8 shape,
-                    __global const float* x, int xOff, int8 xStride,
-                    __global float* out, int outOff, int8 outStride) {
-    int i = get_global_id(0);
-    if (i >= n) return;
-    out[outOff + strided_index(i, rank, shape, outStride)] = unary_f(op, x[xOff + strided_index(i, rank, shape, xStride)]);
+__kernel void unary(int op, EW_PARAMS, EW_TENSOR(__global const float*, x), EW_TENSOR(__global float*, out)) {
+    EW_BEGIN
+    out[EW_INDEX(out)] = unary_f(op, x[EW_INDEX(x)]);
 }
 
-__kernel void unary_backward(int op, int n, int rank, int8 shape,
-                             __global const float* x, int xOff, int8 xStride,
-                             __global const float* y, int yOff, int8 yStride,
-                             __global const float* gy, int gyOff, int8 gyStride,
-                             __global float* gx, int gxOff, int8 gxStride) {
-    int i = get_global_id(0);
-    if (i >= n) return;
-    float xv = x[xOff + strided_index(i, rank, shape, xStride)];
-    float yv = y[yOff + strided_index(i, rank, shape, yStride)];
-    float g = gy[gyOff + strided_index(i, rank, shape, gyStride)];
-    gx[gxOff + strided_index(i, rank, shape, gxStride)] = g * unary_d(op, xv, yv);
+__kernel void unary_backward(int op, EW_PARAMS, EW_TENSOR(__global const float*, x), EW_TENSOR(__global const float*, y),
+                             EW_TENSOR(__global const float*, gy), EW_TENSOR(__global float*, gx)) {
+    EW_BEGIN
+    gx[EW_INDEX(gx)] = gy[EW_INDEX(gy)] * unary_d(op, x[EW_INDEX(x)], y[EW_INDEX(y)]);
 }
 
 // Dense fast paths, one kernel per op: with the op a constant the switch folds away and, with no

@@ -10,6 +10,7 @@ import org.jocl.cl_device_id;
 import org.jocl.cl_kernel;
 import org.jocl.cl_mem;
 
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -27,6 +28,8 @@ final class ClDevice {
     record Local(long bytes) {}
 
     private static final long MAX_PENDING_BYTES = 256L << 20;
+    /** Host transfers go in pieces: a ByteBuffer (what JOCL takes) spans less than 2 GiB. Tests lower it. */
+    static volatile long chunkBytes = 1L << 28;
     /** With -Dgroklab.opencl.profile=true every launch waits, and time per kernel is printed at exit. */
     private static final boolean PROFILE = Boolean.getBoolean("groklab.opencl.profile");
     private final java.util.Map<String, long[]> profile = new java.util.TreeMap<>();
@@ -121,6 +124,7 @@ final class ClDevice {
 
     /** A direct, native-order buffer for staging host data. */
     static ByteBuffer staging(long bytes) {
+        if (bytes > chunkBytes) throw new IllegalArgumentException("staging: " + bytes + " bytes exceed one chunk");
         return ByteBuffer.allocateDirect((int) Math.max(bytes, 4)).order(ByteOrder.nativeOrder());
     }
 
@@ -134,21 +138,31 @@ final class ClDevice {
         if (pendingBytes > MAX_PENDING_BYTES) finish();
     }
 
-    /** Uploads and waits: for host memory the caller may free right after. */
-    synchronized void writeBlocking(cl_mem mem, long byteOffset, ByteBuffer data, long bytes) {
+    /** Uploads host memory and waits, so the caller may free it right after. */
+    synchronized void writeBlocking(cl_mem mem, long byteOffset, MemorySegment data) {
+        long bytes = data.byteSize();
         if (bytes == 0) return;
         enqueueFlagRead();
-        int rc = clEnqueueWriteBuffer(queue, mem, true, byteOffset, bytes, Pointer.to(data), 0, null, null);
-        if (rc != CL_SUCCESS) throw new OpenClException("opencl: upload of " + bytes + " bytes failed: " + OpenClPlatforms.errorName(rc));
+        for (long done = 0; done < bytes; done += chunkBytes) {
+            long n = Math.min(chunkBytes, bytes - done);
+            int rc = clEnqueueWriteBuffer(queue, mem, true, byteOffset + done, n, Pointer.to(data.asSlice(done, n).asByteBuffer()),
+                    0, null, null);
+            if (rc != CL_SUCCESS) throw new OpenClException("opencl: upload of " + n + " bytes failed: " + OpenClPlatforms.errorName(rc));
+        }
         drained();
     }
 
     /** Reads into host memory and waits; then reports any bad index a kernel found. */
-    synchronized void read(cl_mem mem, long byteOffset, ByteBuffer into, long bytes) {
+    synchronized void read(cl_mem mem, long byteOffset, MemorySegment into) {
+        long bytes = into.byteSize();
         if (bytes == 0) { finish(); return; }
         enqueueFlagRead();
-        int rc = clEnqueueReadBuffer(queue, mem, true, byteOffset, bytes, Pointer.to(into), 0, null, null);
-        if (rc != CL_SUCCESS) throw new OpenClException("opencl: download of " + bytes + " bytes failed: " + OpenClPlatforms.errorName(rc));
+        for (long done = 0; done < bytes; done += chunkBytes) {
+            long n = Math.min(chunkBytes, bytes - done);
+            int rc = clEnqueueReadBuffer(queue, mem, true, byteOffset + done, n, Pointer.to(into.asSlice(done, n).asByteBuffer()),
+                    0, null, null);
+            if (rc != CL_SUCCESS) throw new OpenClException("opencl: download of " + n + " bytes failed: " + OpenClPlatforms.errorName(rc));
+        }
         drained();
     }
 

@@ -17,6 +17,7 @@ import dev.groklab.tensor.Tensor;
 import org.jocl.cl_kernel;
 import org.jocl.cl_mem;
 
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -110,39 +111,44 @@ public final class OpenClBackend implements Backend {
 
     @Override public Tensor empty(DType dtype, int... shape) {
         Shapes.checkPositive("empty", shape);
-        noF64("empty", dtype);
+        if (dtype == DType.F64) throw f64Unsupported("empty");
         ClStorage s = Scope.track(cl.pool.allocate(Shapes.numel(shape) * dtype.bytes(), dtype, shape));
         return Tensor.dense(s, dtype, shape);
     }
 
-    private void noF64(String op, DType dtype) {
-        if (dtype == DType.F64) {
-            throw new IllegalArgumentException(op + ": F64 tensors are not supported on " + device
-                    + "; the OpenCL backend computes in F32 (use the cpu backend for float64)");
-        }
+    private IllegalArgumentException f64Unsupported(String op) {
+        return new IllegalArgumentException(op + ": F64 tensors are not supported on " + device
+                + "; the OpenCL backend computes in F32 (use the cpu backend for float64)");
     }
 
     @Override public Tensor fromHost(float[] data, int... shape) {
         checkLength("fromHost", data.length, shape);
         Tensor t = empty(DType.F32, shape);
-        ByteBuffer bb = ClDevice.staging(4L * data.length);
-        bb.asFloatBuffer().put(data);
-        cl.writeAsync(mem(t), 0, bb, 4L * data.length);
+        int per = (int) (ClDevice.chunkBytes / 4);
+        for (int from = 0; from < data.length; from += per) {
+            int n = Math.min(per, data.length - from);
+            ByteBuffer bb = ClDevice.staging(4L * n);
+            bb.asFloatBuffer().put(data, from, n);
+            cl.writeAsync(mem(t), 4L * from, bb, 4L * n);
+        }
         return t;
     }
 
     @Override public Tensor fromHost(double[] data, int... shape) {
         checkLength("fromHost", data.length, shape);
-        noF64("fromHost", DType.F64);
-        throw new AssertionError();
+        throw f64Unsupported("fromHost");
     }
 
     @Override public Tensor fromHost(int[] data, int... shape) {
         checkLength("fromHost", data.length, shape);
         Tensor t = empty(DType.I32, shape);
-        ByteBuffer bb = ClDevice.staging(4L * data.length);
-        bb.asIntBuffer().put(data);
-        cl.writeAsync(mem(t), 0, bb, 4L * data.length);
+        int per = (int) (ClDevice.chunkBytes / 4);
+        for (int from = 0; from < data.length; from += per) {
+            int n = Math.min(per, data.length - from);
+            ByteBuffer bb = ClDevice.staging(4L * n);
+            bb.asIntBuffer().put(data, from, n);
+            cl.writeAsync(mem(t), 4L * from, bb, 4L * n);
+        }
         storage(t).hostInts(data.clone());
         return t;
     }
@@ -165,8 +171,7 @@ public final class OpenClBackend implements Backend {
         Layout l = Layout.of("fill", out.shape(), out.strides());
         if (l.numel == 0) return;
         int bits = out.dtype() == DType.I32 ? (int) value : Float.floatToRawIntBits((float) value);
-        cl_kernel k = cl.kernel("fill.cl", "fill");
-        launch1("fill", k, l.numel, l.numel, l.rank, l.shape, mem(out), off(out), l.stride(0), bits);
+        launchEw("fill", cl.kernel("fill.cl", "fill"), NONE, l, new Tensor[]{out}, bits);
         storage(out).hostInts(null);
     }
 
@@ -211,8 +216,7 @@ public final class OpenClBackend implements Backend {
                 return;
             }
         }
-        cl_kernel k = cl.kernel("copy.cl", "copy");
-        launch1("copy", k, l.numel, l.numel, l.rank, l.shape, mem(src), off(src), l.stride(0), mem(dst), off(dst), l.stride(1), mode);
+        launchEw("copy", cl.kernel("copy.cl", "copy"), NONE, l, new Tensor[]{src, dst}, mode);
         storage(dst).hostInts(null);
     }
 
@@ -227,11 +231,11 @@ public final class OpenClBackend implements Backend {
             }
             long bytes = (long) s.numel() * s.dtype().bytes();
             if (dst.isContiguous() && dst.dtype() == s.dtype()) {
-                cl.read(mem(s), s.offset() * s.dtype().bytes(), hostBytes(dst, bytes), bytes);
+                cl.read(mem(s), s.offset() * s.dtype().bytes(), hostBytes(dst, bytes));
             } else {
                 try (Scope sc = Scope.open()) {
                     Tensor h = Backends.cpu().empty(s.dtype(), s.shape());
-                    cl.read(mem(s), s.offset() * s.dtype().bytes(), hostBytes(h, bytes), bytes);
+                    cl.read(mem(s), s.offset() * s.dtype().bytes(), hostBytes(h, bytes));
                     Backends.cpu().copy(h, dst);
                 }
             }
@@ -249,11 +253,11 @@ public final class OpenClBackend implements Backend {
             }
             long bytes = (long) h.numel() * h.dtype().bytes();
             if (dst.isContiguous()) {
-                cl.writeBlocking(mem(dst), dst.offset() * dst.dtype().bytes(), hostBytes(h, bytes), bytes);
+                cl.writeBlocking(mem(dst), dst.offset() * dst.dtype().bytes(), hostBytes(h, bytes));
             } else {
                 ClStorage tmp = temp(dst.dtype(), dst.shape());
                 try {
-                    cl.writeBlocking(tmp.mem(), 0, hostBytes(h, bytes), bytes);
+                    cl.writeBlocking(tmp.mem(), 0, hostBytes(h, bytes));
                     deviceCopy(Tensor.dense(tmp, dst.dtype(), dst.shape()), dst);
                 } finally {
                     tmp.release();
@@ -263,8 +267,8 @@ public final class OpenClBackend implements Backend {
         storage(dst).hostInts(null);
     }
 
-    private static ByteBuffer hostBytes(Tensor t, long bytes) {
-        return t.segment().asSlice(t.offset() * t.dtype().bytes(), bytes).asByteBuffer();
+    private static MemorySegment hostBytes(Tensor t, long bytes) {
+        return t.segment().asSlice(t.offset() * t.dtype().bytes(), bytes);
     }
 
     // ---- elementwise ---------------------------------------------------------------------------
@@ -294,8 +298,7 @@ public final class OpenClBackend implements Backend {
             launch1(name, cl.kernel("unary.cl", "unary_dense_" + unaryCode(op)), l.numel, l.numel, mem(x), off(x), mem(out), off(out));
             return;
         }
-        launch1(name, cl.kernel("unary.cl", "unary"), l.numel, unaryCode(op), l.numel, l.rank, l.shape,
-                mem(x), off(x), l.stride(0), mem(out), off(out), l.stride(1));
+        launchEw(name, cl.kernel("unary.cl", "unary"), new Object[]{unaryCode(op)}, l, new Tensor[]{x, out});
     }
 
     @Override public void unaryBackward(Unary op, Tensor x, Tensor y, Tensor gy, Tensor gx) {
@@ -312,9 +315,7 @@ public final class OpenClBackend implements Backend {
                     mem(y), off(y), mem(gy), off(gy), mem(gx), off(gx));
             return;
         }
-        launch1(name, cl.kernel("unary.cl", "unary_backward"), l.numel, unaryCode(op), l.numel, l.rank, l.shape,
-                mem(x), off(x), l.stride(0), mem(y), off(y), l.stride(1), mem(gy), off(gy), l.stride(2),
-                mem(gx), off(gx), l.stride(3));
+        launchEw(name, cl.kernel("unary.cl", "unary_backward"), new Object[]{unaryCode(op)}, l, new Tensor[]{x, y, gy, gx});
     }
 
     @Override public void scalar(ScalarOp op, Tensor x, double s, Tensor out) {
@@ -329,8 +330,8 @@ public final class OpenClBackend implements Backend {
             case MUL -> 1;
             case POW -> s == Math.rint(s) && Math.abs(s) < (1 << 30) ? 3 : 2;
         };
-        launch1(name, cl.kernel("scalar.cl", "scalar"), l.numel, mode, (float) s, mode == 3 ? (int) s : 0, l.numel, l.rank,
-                l.shape, mem(x), off(x), l.stride(0), mem(out), off(out), l.stride(1));
+        launchEw(name, cl.kernel("scalar.cl", "scalar"), new Object[]{mode, (float) s, mode == 3 ? (int) s : 0}, l,
+                new Tensor[]{x, out});
     }
 
     @Override public void binary(Binary op, Tensor a, Tensor b, Tensor out) {
@@ -363,8 +364,7 @@ public final class OpenClBackend implements Backend {
                 return;
             }
         }
-        launch1(name, cl.kernel("binary.cl", "binary"), l.numel, code, l.numel, l.rank, l.shape,
-                mem(a), off(a), l.stride(0), mem(b), off(b), l.stride(1), mem(out), off(out), l.stride(2));
+        launchEw(name, cl.kernel("binary.cl", "binary"), new Object[]{code}, l, new Tensor[]{a, b, out});
     }
 
     /** True when shape, without leading 1s, is a trailing run of full's axes. */
@@ -481,12 +481,18 @@ public final class OpenClBackend implements Backend {
             long cols = vec ? (p.m() + 7) / 8 : p.m();
             long lx = Math.min(floorPow2(Math.min(vec ? 8 : 64, cl.programs.maxWorkGroup(k))), ceilPow2(cols));
             long gx = (cols + lx - 1) / lx * lx, gy = (p.n() + ROWS_PER_ITEM - 1) / ROWS_PER_ITEM;
-            String name = System.getProperty("groklab.opencl.profileShapes") != null
-                    ? "matmul " + (vec ? "rows8 " : "rows ") + p.batch() + "x" + p.n() + "x" + p.k() + "x" + p.m() + " a" + p.aRowStride() + "," + p.aColStride() + " b" + p.bRowStride() + "," + p.bColStride() + (p.reduceBatch() ? " R" : "")
-                    : "matmul";
-            cl.launch(name, k, new long[]{gx, gy, outBatches}, new long[]{lx, 1, 1},
-                    p.n(), p.k(), p.m(), mem(a), off(a), p.aRowStride(), p.aColStride(), mem(b), off(b), p.bRowStride(), p.bColStride(),
-                    mem(out), off(out), bl.rank, bl.shape, bl.stride(0), bl.stride(1), perOut, accumulate ? 1 : 0);
+            // Work-items of a CPU device run one after another, each through all of k: a long k is
+            // split into slabs, one launch each, so a slab of b stays cached for every work-item.
+            int slab = p.k() > 512 ? 256 : Math.max(p.k(), 1);
+            int k0 = 0;
+            do {
+                int kk = Math.min(slab, p.k() - k0);
+                cl.launch("matmul", k, new long[]{gx, gy, outBatches}, new long[]{lx, 1, 1},
+                        p.n(), kk, p.m(), mem(a), off(a) + k0 * p.aColStride(), p.aRowStride(), p.aColStride(),
+                        mem(b), off(b) + k0 * p.bRowStride(), p.bRowStride(), p.bColStride(), mem(out), off(out),
+                        bl.rank, bl.shape, bl.stride(0), bl.stride(1), perOut, accumulate || k0 > 0 ? 1 : 0);
+                k0 += slab;
+            } while (k0 < p.k());
             return;
         }
         Tiles t = tiles();
@@ -864,6 +870,33 @@ public final class OpenClBackend implements Backend {
     }
 
     // ---- launch helpers and checks -------------------------------------------------------------
+
+    private static final Object[] NONE = {};
+
+    /**
+     * An elementwise launch over a layout: prefix arguments, then (inner, mid, outer, rank, shape)
+     * with the two innermost axes on range dimensions 0 and 1 and the rest decomposed in the
+     * kernel, then (buffer, offset, inner stride, mid stride, outer strides) per tensor, then suffix.
+     */
+    private void launchEw(String name, cl_kernel k, Object[] prefix, Layout l, Tensor[] ts, Object... suffix) {
+        int inner = l.rank > 0 ? l.shape[0] : 1, mid = l.rank > 1 ? l.shape[1] : 1;
+        Layout rest = l.dropInnermost().dropInnermost();
+        int outer = rest.numel;
+        List<Object> args = new ArrayList<>(Arrays.asList(prefix));
+        args.addAll(List.of(inner, mid, outer, rest.rank, rest.shape));
+        for (int t = 0; t < ts.length; t++) {
+            args.addAll(List.of(mem(ts[t]), off(ts[t]), l.rank > 0 ? l.stride(t)[0] : 0, l.rank > 1 ? l.stride(t)[1] : 0, rest.stride(t)));
+        }
+        args.addAll(Arrays.asList(suffix));
+        long[] maxItems = cl.info.maxWorkItemSizes();
+        long cap = floorPow2(Math.min(ELEMENT_LANES, cl.programs.maxWorkGroup(k)));
+        long lx = Math.min(Math.min(cap, floorPow2(maxItems[0])), ceilPow2(inner));
+        long ly = Math.min(Math.min(cap / lx, floorPow2(maxItems[1])), ceilPow2(mid));
+        long lz = Math.min(Math.min(cap / (lx * ly), floorPow2(maxItems[2])), ceilPow2(outer));
+        cl.launch(name, k, new long[]{roundUp(inner, lx), roundUp(mid, ly), roundUp(outer, lz)}, new long[]{lx, ly, lz}, args.toArray());
+    }
+
+    private static long roundUp(long n, long m) { return (n + m - 1) / m * m; }
 
     private void launch1(String name, cl_kernel k, long n, Object... args) {
         long local = floorPow2(Math.min(ELEMENT_LANES, cl.programs.maxWorkGroup(k)));

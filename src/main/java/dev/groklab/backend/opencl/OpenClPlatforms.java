@@ -20,7 +20,7 @@ public final class OpenClPlatforms {
     /** One device: its place (platform P, device D, as in {@code opencl:P:D}) and what it offers. */
     public record DeviceInfo(int platform, int index, String platformName, String name, String vendor, String type,
                              long globalMemBytes, long maxAllocBytes, long localMemBytes, int computeUnits,
-                             int clockMhz, long maxWorkGroupSize, String version, String cVersion, boolean fp64,
+                             int clockMhz, long maxWorkGroupSize, long[] maxWorkItemSizes, String version, String cVersion, boolean fp64,
                              cl_platform_id platformId, cl_device_id deviceId) {
         public String id() { return "opencl:" + platform + ":" + index; }
 
@@ -93,9 +93,17 @@ public final class OpenClPlatforms {
         return new DeviceInfo(p, d, pname, deviceString(id, CL_DEVICE_NAME), deviceString(id, CL_DEVICE_VENDOR), t,
                 deviceLong(id, CL_DEVICE_GLOBAL_MEM_SIZE), deviceLong(id, CL_DEVICE_MAX_MEM_ALLOC_SIZE),
                 deviceLong(id, CL_DEVICE_LOCAL_MEM_SIZE), deviceInt(id, CL_DEVICE_MAX_COMPUTE_UNITS),
-                deviceInt(id, CL_DEVICE_MAX_CLOCK_FREQUENCY), deviceSize(id, CL_DEVICE_MAX_WORK_GROUP_SIZE),
+                deviceInt(id, CL_DEVICE_MAX_CLOCK_FREQUENCY), deviceSize(id, CL_DEVICE_MAX_WORK_GROUP_SIZE), workItemSizes(id),
                 deviceString(id, CL_DEVICE_VERSION), deviceString(id, CL_DEVICE_OPENCL_C_VERSION),
                 ext.contains("cl_khr_fp64"), pid, id);
+    }
+
+    private static long[] workItemSizes(cl_device_id d) {
+        int dims = deviceInt(d, CL_DEVICE_MAX_WORK_ITEM_DIMENSIONS);
+        long[] v = new long[Math.max(dims, 3)];
+        clGetDeviceInfo(d, CL_DEVICE_MAX_WORK_ITEM_SIZES, (long) Sizeof.size_t * dims, Pointer.to(v), null);
+        for (int i = dims; i < v.length; i++) v[i] = 1;
+        return v;
     }
 
     static String platformString(cl_platform_id p, int param) {

@@ -116,13 +116,18 @@ class OpenClErrorsTest {
     }
 
     @Test void launchFailuresNameTheKernelAndTheError() {
-        try (Scope s = Scope.open()) {
-            Tensor t = ocl.empty(DType.F32, 1);
+        ClStorage buf = ocl.cl().pool.allocate(4, DType.F32, new int[]{1});
+        try {
             var k = ocl.cl().kernel("fill.cl", "fill");
             long tooBig = ocl.info().maxWorkGroupSize() * 2;
-            fails(OpenClException.class, () -> ocl.cl().launch("fill", k, new long[]{tooBig}, new long[]{tooBig},
-                    1, 1, new int[8], ocl.cl().pool.allocate(4, DType.F32, new int[]{1}), 0, new int[8], 0), "kernel fill", "CL_INVALID_WORK_GROUP_SIZE");
-            ocl.fill(t, 1);
+            // fill(inner, mid, outer, rank, shape, out, outOff, outInner, outMid, outStride, bits)
+            Object[] args = {1, 1, 1, 0, new int[8], buf, 0, 1, 0, new int[8], 0};
+            fails(OpenClException.class, () -> ocl.cl().launch("fill", k, new long[]{tooBig, 1, 1}, new long[]{tooBig, 1, 1}, args),
+                    "kernel fill", "CL_INVALID_WORK_GROUP_SIZE");
+            fails(OpenClException.class, () -> ocl.cl().launch("fill", k, new long[]{1, 1, 1}, new long[]{1, 1, 1}, 1, 1, 1, 0, 7),
+                    "kernel fill", "argument 4", "CL_INVALID_ARG_SIZE");
+        } finally {
+            buf.release();
         }
     }
 

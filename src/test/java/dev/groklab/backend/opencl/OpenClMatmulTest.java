@@ -67,6 +67,13 @@ class OpenClMatmulTest {
             // several tiles in every direction, and sliced operands
             check("matmul 130x257x67", Check.randn(REF, r, 130, 257), Check.randn(REF, r, 257, 67), new int[]{130, 67}, false, r, seed,
                     x -> x, x -> x);
+            // a long inner axis, run in slabs by the rows kernel: plain, accumulating, summed over a batch
+            check("matmul long k", Check.randn(REF, r, 9, 1100), Check.randn(REF, r, 1100, 13), new int[]{9, 13}, false, r, seed,
+                    x -> x, x -> x);
+            check("matmul long k bT", Check.randn(REF, r, 9, 1100), Check.randn(REF, r, 13, 1100), new int[]{9, 13}, true, r, seed,
+                    x -> x, x -> x.transpose(0, 1));
+            check("reduce batch long k", Check.randn(REF, r, 2, 700, 5), Check.randn(REF, r, 2, 700, 3), new int[]{5, 3}, false, r, seed,
+                    x -> x.transpose(1, 2), x -> x);
             check("matmul sliced", Check.randn(REF, r, 40, 70), Check.randn(REF, r, 33, 90), new int[]{35, 17}, false, r, seed,
                     x -> x.slice(0, 2, 37).slice(1, 5, 38), x -> x.slice(1, 60, 77));
         }
