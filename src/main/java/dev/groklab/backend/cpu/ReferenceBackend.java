@@ -305,7 +305,8 @@ public class ReferenceBackend implements Backend {
         }
     }
 
-    protected static void checkCrossEntropy(Tensor logits, Tensor targets, Tensor loss, Tensor lse) {
+    /** Shared by every backend so all reject the same inputs with the same message. */
+    public static void checkCrossEntropy(Tensor logits, Tensor targets, Tensor loss, Tensor lse) {
         if (logits.rank() != 2 || targets.rank() != 1 || targets.dtype() != DType.I32) {
             throw new IllegalArgumentException("crossEntropy: want logits [R, C] and I32 targets [T], got "
                     + Shapes.str(logits.shape()) + " and " + targets.dtype() + Shapes.str(targets.shape()));
@@ -494,7 +495,8 @@ public class ReferenceBackend implements Backend {
 
     // ---- embeddings ----------------------------------------------------------------------------
 
-    protected static void checkGather(String op, Tensor table, Tensor idx, Tensor rows) {
+    /** Shared by every backend so all reject the same inputs with the same message. */
+    public static void checkGather(String op, Tensor table, Tensor idx, Tensor rows) {
         if (table.rank() != 3 || rows.rank() != 3 || idx.dtype() != DType.I32 || idx.rank() < 1 || idx.rank() > 2) {
             throw new IllegalArgumentException(op + ": want table [M, V, D], I32 idx [N] or [M, N], rows [M, N, D]; got "
                     + Shapes.str(table.shape()) + ", " + idx.dtype() + Shapes.str(idx.shape()) + ", " + Shapes.str(rows.shape()));

@@ -7,6 +7,7 @@ import dev.groklab.backend.Binary;
 import dev.groklab.backend.MatmulPlan;
 import dev.groklab.backend.ScalarOp;
 import dev.groklab.backend.SgdStep;
+import dev.groklab.backend.cpu.ReferenceBackend;
 import dev.groklab.backend.Unary;
 import dev.groklab.tensor.CpuStorage;
 import dev.groklab.tensor.DType;
@@ -548,21 +549,6 @@ public final class OpenClBackend implements Backend {
         }
     }
 
-    private static void checkCrossEntropy(Tensor logits, Tensor targets, Tensor loss, Tensor lse) {
-        if (logits.rank() != 2 || targets.rank() != 1 || targets.dtype() != DType.I32) {
-            throw new IllegalArgumentException("crossEntropy: want logits [R, C] and I32 targets [T], got "
-                    + Shapes.str(logits.shape()) + " and " + targets.dtype() + Shapes.str(targets.shape()));
-        }
-        int rows = logits.dim(0);
-        if (targets.dim(0) == 0 || rows % targets.dim(0) != 0) {
-            throw new IllegalArgumentException("crossEntropy: " + targets.dim(0) + " targets do not divide " + rows + " rows");
-        }
-        if (loss.numel() != rows || lse.numel() != rows) {
-            throw new IllegalArgumentException("crossEntropy: loss " + Shapes.str(loss.shape()) + " and lse "
-                    + Shapes.str(lse.shape()) + " need " + rows + " elements");
-        }
-    }
-
     /** Range check against the host copy of uploaded indices, when there is one. */
     private static void checkIndices(String op, String what, Tensor idx, int bound) {
         int[] h = storage(idx).hostInts();
@@ -575,7 +561,7 @@ public final class OpenClBackend implements Backend {
 
     @Override public void crossEntropy(Tensor logits, Tensor targets, Tensor loss, Tensor lse) {
         on("crossEntropy", logits, targets, loss, lse);
-        checkCrossEntropy(logits, targets, loss, lse);
+        ReferenceBackend.checkCrossEntropy(logits, targets, loss, lse);
         f32("crossEntropy", logits, loss, lse);
         dense("crossEntropy", loss, lse);
         int rows = logits.dim(0), c = logits.dim(1);
@@ -594,7 +580,7 @@ public final class OpenClBackend implements Backend {
 
     @Override public void crossEntropyBackward(Tensor logits, Tensor targets, Tensor lse, Tensor gLoss, Tensor gLogits) {
         on("crossEntropyBackward", logits, targets, lse, gLoss, gLogits);
-        checkCrossEntropy(logits, targets, gLoss, lse);
+        ReferenceBackend.checkCrossEntropy(logits, targets, gLoss, lse);
         sameShape("crossEntropyBackward", logits, gLogits);
         f32("crossEntropyBackward", logits, lse, gLoss, gLogits);
         dense("crossEntropyBackward", gLogits);
@@ -733,22 +719,9 @@ public final class OpenClBackend implements Backend {
 
     // ---- embeddings ----------------------------------------------------------------------------
 
-    private static void checkGather(String op, Tensor table, Tensor idx, Tensor rows) {
-        if (table.rank() != 3 || rows.rank() != 3 || idx.dtype() != DType.I32 || idx.rank() < 1 || idx.rank() > 2) {
-            throw new IllegalArgumentException(op + ": want table [M, V, D], I32 idx [N] or [M, N], rows [M, N, D]; got "
-                    + Shapes.str(table.shape()) + ", " + idx.dtype() + Shapes.str(idx.shape()) + ", " + Shapes.str(rows.shape()));
-        }
-        int m = table.dim(0), d = table.dim(2), n = idx.dim(-1);
-        boolean ok = rows.dim(0) == m && rows.dim(1) == n && rows.dim(2) == d && (idx.rank() == 1 || idx.dim(0) == m);
-        if (!ok) {
-            throw new IllegalArgumentException(op + ": shapes disagree: table " + Shapes.str(table.shape()) + ", idx "
-                    + Shapes.str(idx.shape()) + ", rows " + Shapes.str(rows.shape()));
-        }
-    }
-
     @Override public void gather(Tensor table, Tensor idx, Tensor out) {
         on("gather", table, idx, out);
-        checkGather("gather", table, idx, out);
+        ReferenceBackend.checkGather("gather", table, idx, out);
         f32("gather", table, out);
         int m = table.dim(0), vocab = table.dim(1), d = table.dim(2), n = idx.dim(-1);
         checkIndices("gather", "index", idx, vocab);
@@ -762,7 +735,7 @@ public final class OpenClBackend implements Backend {
 
     @Override public void scatterAdd(Tensor gOut, Tensor idx, Tensor gTable) {
         on("scatterAdd", gOut, idx, gTable);
-        checkGather("scatterAdd", gTable, idx, gOut);
+        ReferenceBackend.checkGather("scatterAdd", gTable, idx, gOut);
         f32("scatterAdd", gOut, gTable);
         int m = gTable.dim(0), vocab = gTable.dim(1), d = gTable.dim(2), n = idx.dim(-1);
         checkIndices("scatterAdd", "index", idx, vocab);
