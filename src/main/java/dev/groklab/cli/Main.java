@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Version.class,
         description = "Grokking and loss-landscape research engine: tensors, autodiff, SIMD/OpenCL/CUDA kernels.",
-        subcommands = {GrokCommand.class, TrainCommand.class, WalkCommand.class, DevicesCommand.class, BenchCommand.class,
+        subcommands = {GrokCommand.class, TrainCommand.class, ExperimentCommand.class, WalkCommand.class, DevicesCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -1,0 +1,52 @@
+package dev.groklab.experiments;
+
+import dev.groklab.data.AlgorithmicDataset;
+import dev.groklab.data.Task;
+import dev.groklab.io.Json;
+import dev.groklab.io.RunDirectory;
+import dev.groklab.tensor.Scope;
+import dev.groklab.train.DivergedException;
+import dev.groklab.train.Progress;
+import dev.groklab.train.RunRecorder;
+import dev.groklab.train.TrainConfig;
+import dev.groklab.train.Trainer;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** One training run of an experiment, into its own sub-directory (config, metrics, curves, summary). */
+public final class Runs {
+    private Runs() {}
+
+    /**
+     * Trains {@code cfg} into {@code ctx.sub(name)} and returns the run's summary (per-model
+     * memorize/grok steps and final accuracies, as summary.json holds it). A run that diverges
+     * is reported in its status, not thrown.
+     */
+    public static Map<String, Object> train(ExperimentContext ctx, String name, TrainConfig cfg) throws IOException {
+        AlgorithmicDataset data = AlgorithmicDataset.build(Task.parse(cfg.task()), cfg.p(), cfg.trainFraction(),
+                cfg.splitSeed(), cfg.opToken());
+        try (Scope scope = Scope.open()) {
+            Trainer trainer = new Trainer(ctx.backend(), cfg, data);
+            RunDirectory dir = RunDirectory.open(ctx.sub(name), false);
+            Map<String, Object> config = new LinkedHashMap<>();
+            config.put("config", cfg);
+            config.put("backend", ctx.backend().toString());
+            Json.write(dir.config(), config);
+            long t0 = System.nanoTime();
+            String status = "completed";
+            try (RunRecorder rec = new RunRecorder(dir, cfg, ctx.backend(), trainer.model().layerPrefixes())) {
+                try {
+                    trainer.run(rec, Progress.NONE);
+                } catch (DivergedException e) {
+                    status = "diverged at step " + e.step();
+                }
+                rec.stepsPerSecond(trainer.step() / Math.max((System.nanoTime() - t0) / 1e9, 1e-9));
+                Map<String, Object> summary = rec.finish(ctx.backend().toString(), status);
+                ctx.log().printf("%s: %s in %.1f s%n", name, status, (System.nanoTime() - t0) / 1e9);
+                return summary;
+            }
+        }
+    }
+}
