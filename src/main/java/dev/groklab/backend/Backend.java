@@ -17,6 +17,12 @@ import dev.groklab.tensor.Tensor;
 public interface Backend {
     Device device();
 
+    /**
+     * Waits until every operation issued so far has finished: device backends queue their kernels,
+     * so timings must wait here before reading the clock. The CPU backend computes eagerly.
+     */
+    default void synchronize() {}
+
     /** Uninitialized dense tensor owned by the current {@link dev.groklab.tensor.Scope}. */
     Tensor empty(DType dtype, int... shape);
 

@@ -52,11 +52,11 @@ public final class KernelSuite {
             String shape = "[" + n + ", " + c + "]";
             double fwdBytes = 4.0 * (n * (double) c + 3 * n);
             rows.add(row("cross-entropy fwd", shape,
-                    Timer.measure(() -> be.crossEntropy(logits, targets, loss, lse), s), fwdBytes, Double.NaN));
+                    Timer.measure(() -> be.crossEntropy(logits, targets, loss, lse), s, be::synchronize), fwdBytes, Double.NaN));
             be.crossEntropy(logits, targets, loss, lse);
             double bwdBytes = 4.0 * (2 * n * (double) c + 3 * n);
             rows.add(row("cross-entropy bwd", shape,
-                    Timer.measure(() -> be.crossEntropyBackward(logits, targets, lse, gLoss, gLogits), s), bwdBytes, Double.NaN));
+                    Timer.measure(() -> be.crossEntropyBackward(logits, targets, lse, gLoss, gLogits), s, be::synchronize), bwdBytes, Double.NaN));
         }
         return rows;
     }
@@ -71,7 +71,7 @@ public final class KernelSuite {
             AdamStep h = new AdamStep(new float[]{1e-3f}, new float[]{1f}, 0.9f, 0.98f, 1e-8f, 10);
             // Reads p, g, m, v and writes p, m, v.
             double bytes = 7.0 * 4 * n;
-            Timer.Result t = Timer.measure(() -> be.adamw(p, g, m, v, null, h), s);
+            Timer.Result t = Timer.measure(() -> be.adamw(p, g, m, v, null, h), s, be::synchronize);
             return List.of(row("adamw", "[1, " + n + "]", t, bytes, Double.NaN));
         }
     }
@@ -89,10 +89,10 @@ public final class KernelSuite {
             double tensor = 4.0 * b * t * d, stats = 4.0 * b * t;
             double flops = 4.0 * b * t * t * d;
             rows.add(row("attention fwd", shape,
-                    Timer.measure(() -> be.attention(q, k, v, false, out, lse), s), 4 * tensor + stats, flops));
+                    Timer.measure(() -> be.attention(q, k, v, false, out, lse), s, be::synchronize), 4 * tensor + stats, flops));
             be.attention(q, k, v, false, out, lse);
             rows.add(row("attention bwd", shape,
-                    Timer.measure(() -> be.attentionBackward(q, k, v, false, out, lse, gOut, gq, gk, gv), s),
+                    Timer.measure(() -> be.attentionBackward(q, k, v, false, out, lse, gOut, gq, gk, gv), s, be::synchronize),
                     8 * tensor + stats, 2 * flops));
         }
         return rows;
@@ -101,9 +101,24 @@ public final class KernelSuite {
     public static void print(List<Row> rows, PrintWriter out) {
         out.printf("%-20s %-16s %10s %8s %8s%n", "kernel", "shape", "ms", "GB/s", "GFLOP/s");
         for (Row r : rows) {
-            out.printf("%-20s %-16s %10.3f %8.2f %8s%n", r.kernel(), r.shape(), r.ms(), r.gbps(),
-                    Double.isNaN(r.gflops()) ? "" : String.format("%.2f", r.gflops()));
+            out.printf("%-20s %-16s %10.3f %8.2f %8s%n", r.kernel(), r.shape(), r.ms(), r.gbps(), gflops(r));
         }
         out.flush();
+    }
+
+    /** Rows next to the same kernels measured on a peer backend (same order), with the speed ratio. */
+    public static void print(List<Row> rows, List<Row> peer, String peerName, PrintWriter out) {
+        out.printf("%-20s %-16s %10s %8s %8s  %10s %8s %8s  %7s%n", "kernel", "shape", "ms", "GB/s", "GFLOP/s",
+                peerName + " ms", "GB/s", "GFLOP/s", "speedup");
+        for (int i = 0; i < rows.size(); i++) {
+            Row r = rows.get(i), q = peer.get(i);
+            out.printf("%-20s %-16s %10.3f %8.2f %8s  %10.3f %8.2f %8s  %6.2fx%n", r.kernel(), r.shape(), r.ms(), r.gbps(),
+                    gflops(r), q.ms(), q.gbps(), gflops(q), q.ms() / r.ms());
+        }
+        out.flush();
+    }
+
+    private static String gflops(Row r) {
+        return Double.isNaN(r.gflops()) ? "" : String.format("%.2f", r.gflops());
     }
 }

@@ -15,7 +15,7 @@ import java.util.Random;
 /**
  * float32 matmul throughput: square sizes and the grokking model's shapes (forward, and the two
  * backward products with a transposed operand), each timed for groklab and, in the same run on
- * the same buffers, for OpenBLAS.
+ * the same buffers, for OpenBLAS — or, for a device backend, the CPU backend on the same values.
  */
 public final class MatmulSuite {
     public static final int[] SQUARE_SIZES = {64, 128, 256, 512, 1024, 2048};
@@ -29,9 +29,9 @@ public final class MatmulSuite {
         public static Case square(int s) { return new Case(s + "³", s, s, s, false, false); }
     }
 
-    /** One measured case; OpenBLAS figures are NaN when it was not run. */
-    public record Row(Case c, double ms, double gflops, double blasMs, double blasGflops, double maxRelDiff) {
-        public double ratio() { return gflops / blasGflops; }
+    /** One measured case; the peer's figures are NaN when none was run. */
+    public record Row(Case c, double ms, double gflops, double peerMs, double peerGflops, double maxRelDiff) {
+        public double ratio() { return gflops / peerGflops; }
     }
 
     private MatmulSuite() {}
@@ -98,6 +98,7 @@ public final class MatmulSuite {
             long compiled = watchJit ? jit.getTotalCompilationTime() : 0, quietSince = start;
             for (int round = 0; ; round++) {
                 for (Operands o : ops) o.runOurs(be);
+                be.synchronize();
                 long now = System.nanoTime();
                 if (watchJit) {
                     long ct = jit.getTotalCompilationTime();
@@ -109,20 +110,40 @@ public final class MatmulSuite {
         }
     }
 
-    public static Row run(Backend be, Case c, Timer.Settings s, boolean blas) {
+    /** What each case is timed against in the same run. */
+    public enum Peer {
+        NONE(""), OPENBLAS("BLAS"), CPU_BACKEND("CPU");
+
+        final String label;
+
+        Peer(String label) { this.label = label; }
+    }
+
+    /**
+     * Times one case on {@code be} and its peer, interleaved. The CPU-backend peer gets its own
+     * operands with the same values; a device backend's result is compared after a copy home.
+     */
+    public static Row run(Backend be, Case c, Timer.Settings s, Peer peer) {
         try (Scope scope = Scope.open()) {
             Operands o = Operands.of(be, c, 42);
-            Runnable ourRun = () -> o.runOurs(be), blasRun = () -> o.runBlas(c);
-            Timer.Result[] t = Timer.compare(blas ? new Runnable[]{ourRun, blasRun} : new Runnable[]{ourRun}, s);
+            Backend cpu = dev.groklab.backend.Backends.cpu();
+            Operands host = peer == Peer.CPU_BACKEND ? Operands.of(cpu, c, 42) : null;
+            Runnable ourRun = () -> o.runOurs(be);
+            Runnable peerRun = switch (peer) {
+                case NONE -> null;
+                case OPENBLAS -> () -> o.runBlas(c);
+                case CPU_BACKEND -> () -> host.runOurs(cpu);
+            };
+            Timer.Result[] t = Timer.compare(peer == Peer.NONE ? new Runnable[]{ourRun} : new Runnable[]{ourRun, peerRun},
+                    s, be::synchronize);
             Timer.Result ours = t[0];
-            double blasMs = Double.NaN, blasGf = Double.NaN, diff = Double.NaN;
-            if (blas) {
-                Timer.Result theirs = t[1];
-                blasMs = theirs.medianMs();
-                blasGf = c.flops() / theirs.median() / 1e9;
-                diff = maxRelDiff(o.c(), o.cBlas());
+            double peerMs = Double.NaN, peerGf = Double.NaN, diff = Double.NaN;
+            if (peer != Peer.NONE) {
+                peerMs = t[1].medianMs();
+                peerGf = c.flops() / t[1].median() / 1e9;
+                diff = peer == Peer.OPENBLAS ? maxRelDiff(o.c(), o.cBlas()) : maxRelDiff(be.toHost(o.c()), host.c());
             }
-            return new Row(c, ours.medianMs(), c.flops() / ours.median() / 1e9, blasMs, blasGf, diff);
+            return new Row(c, ours.medianMs(), c.flops() / ours.median() / 1e9, peerMs, peerGf, diff);
         }
     }
 
@@ -140,21 +161,22 @@ public final class MatmulSuite {
         return worst / scale;
     }
 
-    public static List<Row> runAll(Backend be, List<Case> cases, Timer.Settings s, boolean blas, PrintWriter out) {
-        if (blas) {
+    public static List<Row> runAll(Backend be, List<Case> cases, Timer.Settings s, Peer peer, PrintWriter out) {
+        if (peer != Peer.NONE) {
             out.printf("%-20s %6s %6s %6s  %10s %8s  %10s %8s  %6s%n",
-                    "matmul f32", "m", "k", "n", "ms", "GFLOP/s", "BLAS ms", "GFLOP/s", "ratio");
+                    "matmul f32", "m", "k", "n", "ms", "GFLOP/s", peer.label + " ms", "GFLOP/s", "ratio");
         } else {
             out.printf("%-20s %6s %6s %6s  %10s %8s%n", "matmul f32", "m", "k", "n", "ms", "GFLOP/s");
         }
         warmUp(be, s.warmupSeconds() * 2);
+        if (peer == Peer.CPU_BACKEND) warmUp(dev.groklab.backend.Backends.cpu(), s.warmupSeconds() * 2);
         List<Row> rows = new ArrayList<>();
         for (Case c : cases) {
-            Row r = run(be, c, s, blas);
+            Row r = run(be, c, s, peer);
             rows.add(r);
-            if (blas) {
+            if (peer != Peer.NONE) {
                 out.printf("%-20s %6d %6d %6d  %10.3f %8.1f  %10.3f %8.1f  %5.0f%%%s%n", c.name(), c.m(), c.k(), c.n(),
-                        r.ms(), r.gflops(), r.blasMs(), r.blasGflops(), 100 * r.ratio(),
+                        r.ms(), r.gflops(), r.peerMs(), r.peerGflops(), 100 * r.ratio(),
                         r.maxRelDiff() > 1e-3 ? "  (results differ: " + String.format("%.2g", r.maxRelDiff()) + ")" : "");
             } else {
                 out.printf("%-20s %6d %6d %6d  %10.3f %8.1f%n", c.name(), c.m(), c.k(), c.n(), r.ms(), r.gflops());

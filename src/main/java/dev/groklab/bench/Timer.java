@@ -28,18 +28,28 @@ public final class Timer {
         return compare(new Runnable[]{op}, s)[0];
     }
 
+    /** As {@link #measure(Runnable, Settings)}, waiting for {@code barrier} (a device queue) before each clock read. */
+    public static Result measure(Runnable op, Settings s, Runnable barrier) {
+        return compare(new Runnable[]{op}, s, barrier)[0];
+    }
+
+    public static Result[] compare(Runnable[] ops, Settings s) {
+        return compare(ops, s, () -> {});
+    }
+
     /**
      * Times several operations with their repetitions interleaved (a b a b …), so that on a shared
      * machine a burst of outside load hits all of them alike rather than whichever ran then.
      */
-    public static Result[] compare(Runnable[] ops, Settings s) {
+    public static Result[] compare(Runnable[] ops, Settings s, Runnable barrier) {
         int[] perRep = new int[ops.length];
-        for (int o = 0; o < ops.length; o++) perRep[o] = callsPerRep(ops[o], s);
+        for (int o = 0; o < ops.length; o++) perRep[o] = callsPerRep(ops[o], s, barrier);
         double[][] per = new double[ops.length][s.reps()];
         for (int r = 0; r < s.reps(); r++) {
             for (int o = 0; o < ops.length; o++) {
                 long t0 = System.nanoTime();
                 for (int i = 0; i < perRep[o]; i++) ops[o].run();
+                barrier.run();
                 per[o][r] = (System.nanoTime() - t0) / 1e9 / perRep[o];
             }
         }
@@ -59,7 +69,7 @@ public final class Timer {
      * also waits (up to ten times its nominal time) for the JIT to go quiet: a recompilation
      * after a deoptimization would otherwise land inside the measurement.
      */
-    private static int callsPerRep(Runnable op, Settings s) {
+    private static int callsPerRep(Runnable op, Settings s, Runnable barrier) {
         long start = System.nanoTime(), deadline = start + (long) (s.warmupSeconds() * 1e9);
         long cap = start + (long) (10 * s.warmupSeconds() * 1e9);
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
@@ -70,6 +80,7 @@ public final class Timer {
         while (true) {
             long t0 = System.nanoTime();
             op.run();
+            barrier.run();
             long now = System.nanoTime(), t = now - t0;
             // The fastest warm-up call: the last one may have been slowed by outside load.
             if (calls >= s.minWarmupCalls() / 2) best = Math.min(best, t);

@@ -39,12 +39,12 @@ public final class TrainStepSuite {
         AlgorithmicDataset data = AlgorithmicDataset.build(Task.ADD, 113, 0.3, 0, false);
         try (Scope s = Scope.open()) {
             Trainer t = new Trainer(be, cfg, data);
-            return Timer.measure(() -> t.advance(RunOutputs.NONE, false), settings);
+            return Timer.measure(() -> t.advance(RunOutputs.NONE, false), settings, be::synchronize);
         }
     }
 
-    /** Steps/s of the PyTorch peer, or NaN with a printed reason. */
-    public static double peer(int threads, int steps, PrintWriter out) {
+    /** Steps/s of the PyTorch peer on {@code device} (cpu or cuda), or NaN with a printed reason. */
+    public static double peer(int threads, int steps, String device, PrintWriter out) {
         Path python = Path.of("/usr/bin/python3");
         if (!Files.isExecutable(python) || !Files.exists(PEER)) {
             out.println("PyTorch peer unavailable (" + (Files.exists(PEER) ? "no /usr/bin/python3" : PEER + " not found") + ")");
@@ -52,7 +52,7 @@ public final class TrainStepSuite {
         }
         try {
             Process p = new ProcessBuilder(python.toString(), PEER.toString(), "--threads", Integer.toString(threads),
-                    "--steps", Integer.toString(steps)).redirectErrorStream(true).start();
+                    "--steps", Integer.toString(steps), "--device", device).redirectErrorStream(true).start();
             String text = new String(p.getInputStream().readAllBytes());
             if (!p.waitFor(600, TimeUnit.SECONDS) || p.exitValue() != 0) {
                 String last = text.strip().lines().reduce((a, b) -> b).orElse("");
@@ -69,7 +69,9 @@ public final class TrainStepSuite {
 
     public static void run(Backend be, int threads, Timer.Settings settings, PrintWriter out) {
         out.println("nanda training step (x+y mod 113, 3,830 examples, full batch, AdamW):");
-        double peer = peer(threads, settings == Timer.Settings.QUICK ? 5 : 15, out);
+        // PyTorch has no OpenCL device: an OpenCL run is compared with PyTorch on the CPU.
+        String device = be.device().kind() == dev.groklab.tensor.Device.Kind.CUDA ? "cuda" : "cpu";
+        double peer = peer(threads, settings == Timer.Settings.QUICK ? 5 : 15, device, out);
         out.printf("  %-24s %12s %12s %10s%n", "models", "ms/step", "steps/s", "vs torch");
         for (int m : new int[]{1, 4}) {
             Timer.Result r = measure(be, m, settings);
@@ -77,7 +79,7 @@ public final class TrainStepSuite {
             out.printf("  %-24s %12.1f %12.2f %10s%n", m + (m == 1 ? " model" : " models (per model x" + m + ")"),
                     r.medianMs(), sps, Double.isNaN(peer) ? "-" : String.format("%.2fx", sps * m / peer));
         }
-        if (!Double.isNaN(peer)) out.printf("  %-24s %12.1f %12.2f%n", "PyTorch (1 model)", 1e3 / peer, peer);
+        if (!Double.isNaN(peer)) out.printf("  %-24s %12.1f %12.2f%n", "PyTorch " + device + " (1 model)", 1e3 / peer, peer);
         out.flush();
     }
 }

@@ -7,6 +7,7 @@ import dev.groklab.bench.KernelSuite;
 import dev.groklab.bench.MatmulSuite;
 import dev.groklab.bench.OpenBlas;
 import dev.groklab.bench.Timer;
+import dev.groklab.tensor.Device;
 import jdk.incubator.vector.FloatVector;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -23,10 +24,10 @@ import java.util.concurrent.Callable;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Benchmark kernels: float32 matmul (square sizes and the grokking model's shapes) against "
                 + "OpenBLAS in the same run, and cross-entropy, AdamW and attention in GB/s.",
+                "With --backend opencl or cuda, each kernel runs on the device next to the CPU backend on the same values.",
                 "Times are medians over repetitions after a warm-up."})
 public final class BenchCommand implements Callable<Integer> {
     static final List<String> KERNELS = List.of("matmul", "attention", "cross-entropy", "adamw", "nanda", "all");
-    static final List<String> BACKENDS = List.of("cpu");
     static final List<String> SHAPES = List.of("square", "grok", "all");
 
     @Spec CommandLine.Model.CommandSpec spec;
@@ -45,7 +46,8 @@ public final class BenchCommand implements Callable<Integer> {
     String shapes;
 
     @Option(names = "--backend", defaultValue = "cpu", paramLabel = "BACKEND",
-            description = "Backend to time: cpu (default: ${DEFAULT-VALUE}).")
+            description = "Backend to time: cpu (against OpenBLAS), opencl[:P:D] or cuda[:N] (against the CPU backend) "
+                    + "(default: ${DEFAULT-VALUE}).")
     String backend;
 
     @Option(names = "--threads", paramLabel = "T",
@@ -60,10 +62,6 @@ public final class BenchCommand implements Callable<Integer> {
         if (!KERNELS.contains(kernel)) {
             throw new CommandLine.ParameterException(cl, "Invalid value for option '--kernel': '" + kernel
                     + "' (expected one of " + String.join(", ", KERNELS) + ")");
-        }
-        if (!BACKENDS.contains(backend)) {
-            throw new CommandLine.ParameterException(cl, "Invalid value for option '--backend': '" + backend
-                    + "' (expected one of " + String.join(", ", BACKENDS) + "; no other backend is built yet)");
         }
         if (!SHAPES.contains(shapes)) {
             throw new CommandLine.ParameterException(cl, "Invalid value for option '--shapes': '" + shapes
@@ -86,34 +84,54 @@ public final class BenchCommand implements Callable<Integer> {
         if (threads != null && t != threads) {
             out.printf("note: the thread pool had already started with %d threads; --threads %d is ignored%n", t, threads);
         }
-        Backend be = CpuBackend.get();
+        Backend be = backend(cl);
+        boolean onCpu = be.device().kind() == Device.Kind.CPU;
         Timer.Settings settings = quick ? Timer.Settings.QUICK : Timer.Settings.DEFAULT;
-        out.printf("groklab bench: %s backend, %d thread%s, %d-bit vectors, Java %s%n", be, t, t == 1 ? "" : "s",
+        out.printf("groklab bench: %s backend, %d CPU thread%s, %d-bit vectors, Java %s%n", be, t, t == 1 ? "" : "s",
                 FloatVector.SPECIES_PREFERRED.vectorBitSize(), Runtime.version());
+        if (!onCpu) out.println("device timings wait for the queue to drain; the peer is the CPU backend in the same run");
 
         boolean all = kernel.equals("all");
         if (all || kernel.equals("matmul")) {
-            boolean blas = OpenBlas.available();
+            boolean blas = onCpu && OpenBlas.available();
             if (blas) {
                 OpenBlas.setThreads(t);
                 int bt = OpenBlas.threads();
                 out.printf("OpenBLAS: %s (%s), %d thread%s%n", OpenBlas.library(), OpenBlas.config().trim(),
                         bt, bt == 1 ? "" : "s");
-            } else {
+            } else if (onCpu) {
                 out.println("OpenBLAS unavailable (" + OpenBlas.reason() + "): groklab figures only");
             }
             int[] sq = shapes.equals("grok") ? new int[0] : sizes != null ? sizes
                     : quick ? Arrays.stream(MatmulSuite.SQUARE_SIZES).filter(s -> s <= 1024).toArray() : MatmulSuite.SQUARE_SIZES;
-            MatmulSuite.runAll(be, MatmulSuite.cases(sq, !shapes.equals("square")), settings, blas, out);
+            MatmulSuite.Peer peer = !onCpu ? MatmulSuite.Peer.CPU_BACKEND : blas ? MatmulSuite.Peer.OPENBLAS : MatmulSuite.Peer.NONE;
+            MatmulSuite.runAll(be, MatmulSuite.cases(sq, !shapes.equals("square")), settings, peer, out);
             out.println();
         }
+        List<KernelSuite.Row> rows = memoryBound(be, all, settings);
+        if (!rows.isEmpty() && onCpu) KernelSuite.print(rows, out);
+        if (!rows.isEmpty() && !onCpu) KernelSuite.print(rows, memoryBound(CpuBackend.get(), all, settings), "CPU", out);
+        if (all || kernel.equals("nanda")) dev.groklab.bench.TrainStepSuite.run(be, t, settings, out);
+        out.flush();
+        return 0;
+    }
+
+    private List<KernelSuite.Row> memoryBound(Backend be, boolean all, Timer.Settings settings) {
         List<KernelSuite.Row> rows = new ArrayList<>();
         if (all || kernel.equals("cross-entropy")) rows.addAll(KernelSuite.crossEntropy(be, settings));
         if (all || kernel.equals("adamw")) rows.addAll(KernelSuite.adamw(be, settings));
         if (all || kernel.equals("attention")) rows.addAll(KernelSuite.attention(be, settings));
-        if (!rows.isEmpty()) KernelSuite.print(rows, out);
-        if (all || kernel.equals("nanda")) dev.groklab.bench.TrainStepSuite.run(be, t, settings, out);
-        out.flush();
-        return 0;
+        return rows;
+    }
+
+    /** The backend --backend names; one that cannot run here is a usage error naming the reason. */
+    private Backend backend(CommandLine cl) {
+        try {
+            return BackendChoice.resolve(backend);
+        } catch (Errors.BadInput e) {
+            String why = e.getMessage().replaceFirst("^--backend:? ?", "");
+            throw new CommandLine.ParameterException(cl, "Invalid value for option '--backend': " + why
+                    + (why.contains("allowed") ? "" : " (allowed: " + BackendChoice.ALLOWED + ")"));
+        }
     }
 }

@@ -37,7 +37,7 @@ class BenchCommandTest {
     }
 
     @Test void unknownBackendKernelOrShapesExitTwoNamingTheOption() {
-        badInput("--backend", "--backend", "cuda");
+        badInput("--backend", "--backend", "tpu");
         badInput("--kernel", "--kernel", "conv");
         badInput("--shapes", "--shapes", "cubes");
         badInput("--threads", "--threads", "0");
@@ -45,8 +45,21 @@ class BenchCommandTest {
     }
 
     @Test void backendMessageListsTheAllowedValues() {
-        Result r = run("--backend", "opencl");
-        assertTrue(r.err().contains("cpu"), r.err());
+        Result r = run("--backend", "tpu");
+        assertTrue(r.err().contains("cpu") && r.err().contains("opencl") && r.err().contains("cuda"), r.err());
+    }
+
+    @Test void openClRunPutsEachKernelNextToTheCpuBackend() {
+        dev.groklab.backend.opencl.OpenClTesting.backend();
+        Result r = run("--backend", "opencl", "--kernel", "matmul", "--sizes", "48", "--shapes", "square", "--quick");
+        assertEquals(0, r.code(), r.err());
+        String row = r.out().lines().filter(l -> l.startsWith("48³")).findFirst().orElseThrow(() -> new AssertionError(r.out()));
+        // ms, GFLOP/s for OpenCL, then for the CPU backend, then the ratio; the two results agree.
+        assertTrue(r.out().contains("CPU ms"), r.out());
+        assertTrue(row.matches(".*\\d+%$"), "ends with the ratio: " + row);
+        Result k = run("--backend", "opencl", "--kernel", "adamw", "--quick");
+        assertEquals(0, k.code(), k.err());
+        assertTrue(k.out().lines().anyMatch(l -> l.startsWith("adamw") && l.trim().endsWith("x")), k.out());
     }
 
     @Test void quickMatmulRunPrintsARowPerSize() {

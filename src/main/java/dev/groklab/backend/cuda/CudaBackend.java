@@ -334,7 +334,7 @@ public final class CudaBackend implements Backend {
     }
 
     /** Waits for the stream and reports errors the kernels recorded. */
-    public void synchronize() {
+    @Override public void synchronize() {
         requireEager("synchronize");
         bind();
         driver.streamSynchronize(stream);

@@ -96,7 +96,7 @@ public final class OpenClBackend implements Backend {
     public OpenClPlatforms.DeviceInfo info() { return cl.info; }
 
     /** Waits until every queued kernel has finished (for timing); reports bad indices kernels found. */
-    public void synchronize() { cl.finish(); }
+    @Override public void synchronize() { cl.finish(); }
 
     /** Device bytes held by this backend's pool (in use plus cached). */
     public long reservedBytes() { return cl.pool.reservedBytes(); }
