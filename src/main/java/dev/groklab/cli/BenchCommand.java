@@ -7,6 +7,7 @@ import dev.groklab.bench.KernelSuite;
 import dev.groklab.bench.MatmulSuite;
 import dev.groklab.bench.OpenBlas;
 import dev.groklab.bench.Timer;
+import dev.groklab.bench.TorchMatmulPeer;
 import dev.groklab.tensor.Device;
 import jdk.incubator.vector.FloatVector;
 import picocli.CommandLine;
@@ -105,7 +106,18 @@ public final class BenchCommand implements Callable<Integer> {
             int[] sq = shapes.equals("grok") ? new int[0] : sizes != null ? sizes
                     : quick ? Arrays.stream(MatmulSuite.SQUARE_SIZES).filter(s -> s <= 1024).toArray() : MatmulSuite.SQUARE_SIZES;
             MatmulSuite.Peer peer = !onCpu ? MatmulSuite.Peer.CPU_BACKEND : blas ? MatmulSuite.Peer.OPENBLAS : MatmulSuite.Peer.NONE;
-            MatmulSuite.runAll(be, MatmulSuite.cases(sq, !shapes.equals("square")), settings, peer, out);
+            List<MatmulSuite.Row> mm = MatmulSuite.runAll(be, MatmulSuite.cases(sq, !shapes.equals("square")), settings, peer, out);
+            if (onGpu(be)) {
+                // On a GPU host, PyTorch on the same GPU is the peer that matters.
+                var torch = TorchMatmulPeer.fp32(sq, out);
+                for (MatmulSuite.Row r : mm) {
+                    Double g = torch.get(r.c().m());
+                    if (g != null && r.c().name().endsWith("³")) {
+                        out.printf("%-20s PyTorch fp32 %8.1f GFLOP/s, groklab %8.1f GFLOP/s: %5.0f%%%n", r.c().name(), g,
+                                r.gflops(), 100 * r.gflops() / g);
+                    }
+                }
+            }
             out.println();
         }
         List<KernelSuite.Row> rows = memoryBound(be, all, settings);
@@ -114,6 +126,11 @@ public final class BenchCommand implements Callable<Integer> {
         if (all || kernel.equals("nanda")) dev.groklab.bench.TrainStepSuite.run(be, t, settings, out);
         out.flush();
         return 0;
+    }
+
+    private static boolean onGpu(Backend be) {
+        if (be.device().kind() == Device.Kind.CUDA) return true;
+        return be instanceof dev.groklab.backend.opencl.OpenClBackend cl && cl.info().isGpu();
     }
 
     private List<KernelSuite.Row> memoryBound(Backend be, boolean all, Timer.Settings settings) {
