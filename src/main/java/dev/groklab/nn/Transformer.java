@@ -84,7 +84,7 @@ public final class Transformer implements Model {
         // x: [M, B·T, D]
         Var x = Ops.embedding(p("embed.W_E"), tokens);
         x = Ops.reshape(Ops.add(Ops.reshape(x, m, batch, t, d), Ops.reshape(p("embed.W_pos"), m, 1, t, d)), m, rows, d);
-        for (int l = 0; l < c.layers(); l++) {
+        for (int l = 0; l < c.layers() - 1; l++) {
             String pre = "blocks." + l + ".";
             Var a = norm(x, pre + "ln1");
             Var q = heads(Ops.matmul(a, p(pre + "attn.W_Q")), m, batch, t, h, dh);
@@ -93,13 +93,43 @@ public final class Transformer implements Model {
             Var z = Ops.attention(q, k, v, true);                                   // [M, B, H, T, dh]
             z = Ops.reshape(Ops.permute(z, 0, 1, 3, 2, 4), m, rows, h * dh);
             x = Ops.add(x, dropout(linear(z, pre + "attn.W_O", pre + "attn.b_O"), training, step, 2 * l));
-            Var f = c.act().apply(linear(norm(x, pre + "ln2"), pre + "mlp.W_in", pre + "mlp.b_in"));
-            x = Ops.add(x, dropout(linear(f, pre + "mlp.W_out", pre + "mlp.b_out"), training, step, 2 * l + 1));
+            x = Ops.add(x, dropout(mlp(norm(x, pre + "ln2"), pre), training, step, 2 * l + 1));
         }
-        // read out at the last position: [M, B, D]
-        Var last = Ops.reshape(Ops.slice(Ops.reshape(x, m, batch, t, d), 2, t - 1, t), m, batch, d);
+        Var last = lastBlock(x, batch, training, step);                            // [M, B, D]
         last = norm(last, "ln_final");
         return linear(last, "unembed.W_U", "unembed.b_U");
+    }
+
+    private Var mlp(Var x, String pre) {
+        return linear(c.act().apply(linear(x, pre + "mlp.W_in", pre + "mlp.b_in")), pre + "mlp.W_out", pre + "mlp.b_out");
+    }
+
+    /**
+     * The last block at the read-out position only: the logits read the last token, so the last
+     * block's queries, attention output and MLP at every other position would feed nothing. Keys
+     * and values still cover every position. Same function and gradients, about half the work.
+     * Causal attention of the last query sees every key, so no mask is needed.
+     */
+    private Var lastBlock(Var x, int batch, boolean training, long step) {
+        int t = c.seqLen(), d = c.dModel(), m = models, h = c.heads(), dh = c.dHead(), l = c.layers() - 1;
+        String pre = "blocks." + l + ".";
+        Var a = norm(x, pre + "ln1");                                                // [M, B·T, D]
+        Var xl = lastPosition(x, batch), al = lastPosition(a, batch);                // [M, B, D]
+        Var q = Ops.reshape(Ops.matmul(al, p(pre + "attn.W_Q")), m, batch, 1, h, dh);
+        Var k = Ops.reshape(Ops.matmul(a, p(pre + "attn.W_K")), m, batch, t, h, dh);
+        Var v = Ops.reshape(Ops.matmul(a, p(pre + "attn.W_V")), m, batch, t, h, dh);
+        Var scores = Ops.mulScalar(Ops.sum(Ops.mul(q, k), false, 4), 1 / Math.sqrt(dh));   // [M, B, T, H]
+        Var pattern = Ops.softmax(Ops.permute(scores, 0, 1, 3, 2));                          // [M, B, H, T]
+        Var weights = Ops.reshape(Ops.permute(pattern, 0, 1, 3, 2), m, batch, t, h, 1);
+        Var z = Ops.reshape(Ops.sum(Ops.mul(weights, v), false, 2), m, batch, h * dh);     // [M, B, H·dh]
+        xl = Ops.add(xl, dropout(linear(z, pre + "attn.W_O", pre + "attn.b_O"), training, step, 2 * l));
+        return Ops.add(xl, dropout(mlp(norm(xl, pre + "ln2"), pre), training, step, 2 * l + 1));
+    }
+
+    /** [M, B·T, D] → [M, B, D] at position T − 1. */
+    private Var lastPosition(Var x, int batch) {
+        int t = c.seqLen(), d = c.dModel();
+        return Ops.reshape(Ops.slice(Ops.reshape(x, models, batch, t, d), 2, t - 1, t), models, batch, d);
     }
 
     /** [M, B·T, H·dh] → [M, B, H, T, dh] */

@@ -58,7 +58,7 @@ final class ElementwiseKernels {
     }
 
     static boolean copy(Tensor src, Tensor dst) {
-        if (!dst.isContiguous()) return false;
+        if (!dst.isContiguous()) return src.storage() != dst.storage() && scatterStrided(src, dst);
         int n = dst.numel();
         if (n == 0) return true;
         MemorySegment ds = dst.segment();
@@ -77,6 +77,33 @@ final class ElementwiseKernels {
         }
         if (src.storage() == dst.storage()) return false;
         gatherDense(src, ds, doff);
+        return true;
+    }
+
+    /**
+     * Any view into a strided destination (a slice's gradient written into its place): row by
+     * row over the merged layout of both. Broadcast destinations (stride 0) are left to the
+     * reference, which defines their last-write-wins order.
+     */
+    private static boolean scatterStrided(Tensor src, Tensor dst) {
+        for (int st : dst.strides()) if (st == 0) return false;
+        if (dst.numel() == 0) return true;
+        Layout l = Layout.of(dst.shape(), dst.strides(), src.strides());
+        MemorySegment ds = dst.segment(), ss = src.segment();
+        int len = l.inner(), dst1 = l.innerStride(0), src1 = l.innerStride(1);
+        long[] base = {dst.offset(), src.offset()};
+        SimdUtil.forRows(l.rows(), len, GRAIN, (from, to) -> {
+            RowCursor c = new RowCursor(l, base, from);
+            for (int r = from; r < to; r++) {
+                long d = c.off[0], so = c.off[1];
+                if (dst1 == 1) {
+                    gatherRow(ss, so, src1, ds, d, len);
+                } else {
+                    for (int j = 0; j < len; j++) set(ds, d + (long) j * dst1, get(ss, so + (long) j * src1));
+                }
+                c.next();
+            }
+        });
         return true;
     }
 

@@ -80,6 +80,27 @@ class ElementwiseKernelsTest {
         }
     }
 
+    @Test void copyIntoStridedDestinations() {
+        long seed = System.nanoTime();
+        Random r = new Random(seed);
+        try (Scope s = Scope.open()) {
+            // A slice's gradient written into its place; a transposed and a permuted destination.
+            checkCopyInto(seeded("into last-position slice", seed), Check.randn(CPU, r, 2, 37, 1, 19),
+                    Check.randn(CPU, r, 2, 37, 3, 19), d -> d.slice(2, 2, 3));
+            checkCopyInto(seeded("into column slice", seed), Check.randn(CPU, r, 33, 5), Check.randn(CPU, r, 33, 41), d -> d.slice(1, 7, 12));
+            checkCopyInto(seeded("into transpose", seed), Check.randn(CPU, r, 29, 31), Check.randn(CPU, r, 31, 29), d -> d.transpose(0, 1));
+            checkCopyInto(seeded("strided into permute", seed), Check.randn(CPU, r, 5, 7, 3).permute(1, 0, 2),
+                    Check.randn(CPU, r, 3, 7, 5), d -> d.permute(1, 2, 0));
+        }
+    }
+
+    private static void checkCopyInto(String what, Tensor src, Tensor base, java.util.function.UnaryOperator<Tensor> view) {
+        Tensor expected = Check.copyOf(CPU, base), got = Check.copyOf(CPU, base);
+        REF.copy(src, view.apply(expected));
+        assertTrue(ElementwiseKernels.copy(src, view.apply(got)), what);
+        Check.close(what, expected, got, 0);
+    }
+
     private static void checkCopy(String what, Tensor src) {
         Tensor expected = Check.empty(CPU, src.shape()), got = Check.empty(CPU, src.shape());
         REF.copy(src, expected);
