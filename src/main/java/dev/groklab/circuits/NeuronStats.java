@@ -5,27 +5,43 @@ import java.util.Comparator;
 import java.util.stream.IntStream;
 
 /**
- * One model's saliencies summarized per neuron (median and mean over the examples) and per
- * layer: the skewness of the medians (the seed predicts it turns right-skewed) and how many
- * neurons it takes to carry 90% of a prediction.
+ * One model's saliencies summarized per neuron and per layer. Per neuron: the median and mean
+ * over the examples, the fraction of examples where its saliency is nonzero (for ReLU: where it
+ * fires, since an off neuron equals the baseline) and the median over those examples only. A
+ * ReLU neuron that fires on fewer than half the examples has median 0, which in a sparse layer
+ * can be every neuron; the conditional median and the mean stay informative there. Per layer:
+ * the skewness of the medians (the seed predicts it turns right-skewed) and how many neurons it
+ * takes to carry 90% of a prediction.
  */
-public record NeuronStats(double[] median, double[] mean) {
+public record NeuronStats(double[] median, double[] mean, double[] active, double[] activeMedian) {
     public static final double SHARE = 0.9;
 
     public static NeuronStats of(Saliency.Attributions a, int model) {
         int b = a.examples(), h = a.neurons();
-        double[] med = new double[h], mean = new double[h];
-        float[] col = new float[b];
+        double[] med = new double[h], mean = new double[h], active = new double[h], activeMed = new double[h];
+        float[] col = new float[b], on = new float[b];
         for (int j = 0; j < h; j++) {
             double s = 0;
+            int n = 0;
             for (int i = 0; i < b; i++) {
                 col[i] = a.get(model, i, j);
                 s += col[i];
+                if (col[i] != 0) on[n++] = col[i];
             }
             mean[j] = s / b;
             med[j] = median(col);
+            active[j] = (double) n / b;
+            activeMed[j] = n == 0 ? 0 : median(Arrays.copyOf(on, n));
         }
-        return new NeuronStats(med, mean);
+        return new NeuronStats(med, mean, active, activeMed);
+    }
+
+    /** The median of values (the mean of the middle two for an even count). */
+    public static double median(double[] v) {
+        double[] c = v.clone();
+        Arrays.sort(c);
+        int n = c.length;
+        return n % 2 == 1 ? c[n / 2] : 0.5 * (c[n / 2 - 1] + c[n / 2]);
     }
 
     static double median(float[] v) {
@@ -48,10 +64,13 @@ public record NeuronStats(double[] median, double[] mean) {
     public int[] top(int k) { return Arrays.copyOf(ranking(), Math.min(k, median.length)); }
 
     /** Fisher skewness of the median saliencies (0 when they are all equal). */
-    public double medianSkewness() {
-        int n = median.length;
-        double mu = Arrays.stream(median).average().orElse(0), m2 = 0, m3 = 0;
-        for (double x : median) {
+    public double medianSkewness() { return skewness(median); }
+
+    /** Fisher skewness of values (0 when they are all equal). */
+    public static double skewness(double[] values) {
+        int n = values.length;
+        double mu = Arrays.stream(values).average().orElse(0), m2 = 0, m3 = 0;
+        for (double x : values) {
             m2 += (x - mu) * (x - mu);
             m3 += (x - mu) * (x - mu) * (x - mu);
         }

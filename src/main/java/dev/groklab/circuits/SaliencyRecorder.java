@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import java.util.function.Function;
 
 /**
  * Saliency and ablation over training: at each recorded step, IG saliencies of one hidden layer
@@ -123,19 +124,21 @@ public final class SaliencyRecorder {
      * ensembles); {@code markers} label steps on the heatmap.
      */
     public void write(Path dir, List<Heatmap.Marker> markers) throws IOException {
-        StringBuilder sal = new StringBuilder("step,model,neuron,median_saliency,mean_saliency\n");
-        StringBuilder layer = new StringBuilder("step,model,train_acc,test_acc,positive_medians,median_skewness,"
-                + "carriers_of_mean,carriers_per_example,mean_gain,completeness_gap\n");
+        StringBuilder sal = new StringBuilder("step,model,neuron,median_saliency,mean_saliency,active_fraction,active_median_saliency\n");
+        StringBuilder layer = new StringBuilder("step,model,train_acc,test_acc,positive_medians,median_skewness,mean_skewness,"
+                + "active_median_skewness,median_active_fraction,carriers_of_mean,carriers_per_example,mean_gain,completeness_gap\n");
         StringBuilder abl = new StringBuilder("step,model,k,train_acc,test_acc,train_acc_top,test_acc_top,"
                 + "train_drop_top,test_drop_top,train_drop_random,test_drop_random\n");
         for (Point p : points) {
             NeuronStats st = p.stats();
             for (int j = 0; j < st.neurons(); j++) {
-                sal.append(String.format(Locale.ROOT, "%d,%d,%d,%.6g,%.6g%n", p.step(), p.model(), j, st.median()[j], st.mean()[j]));
+                sal.append(String.format(Locale.ROOT, "%d,%d,%d,%.6g,%.6g,%.6g,%.6g%n", p.step(), p.model(), j, st.median()[j],
+                        st.mean()[j], st.active()[j], st.activeMedian()[j]));
             }
-            layer.append(String.format(Locale.ROOT, "%d,%d,%.6f,%.6f,%d,%.6g,%d,%.1f,%.6g,%.3g%n", p.step(), p.model(), p.trainAcc(),
-                    p.testAcc(), st.positiveMedians(), st.medianSkewness(), st.carriersOfMean(), p.carriersPerExample(),
-                    p.meanGain(), p.completenessGap()));
+            layer.append(String.format(Locale.ROOT, "%d,%d,%.6f,%.6f,%d,%.6g,%.6g,%.6g,%.6g,%d,%.1f,%.6g,%.3g%n", p.step(), p.model(),
+                    p.trainAcc(), p.testAcc(), st.positiveMedians(), st.medianSkewness(), NeuronStats.skewness(st.mean()),
+                    NeuronStats.skewness(st.activeMedian()), NeuronStats.median(st.active()), st.carriersOfMean(),
+                    p.carriersPerExample(), p.meanGain(), p.completenessGap()));
             for (int i = 0; i < p.ks().length; i++) {
                 abl.append(String.format(Locale.ROOT, "%d,%d,%d,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f%n", p.step(), p.model(),
                         p.ks()[i], p.trainAcc(), p.testAcc(), p.trainTop()[i], p.testTop()[i], p.trainAcc() - p.trainTop()[i],
@@ -149,14 +152,20 @@ public final class SaliencyRecorder {
         for (int m = 0; m < models; m++) {
             String suffix = models > 1 ? "-m" + m : "";
             List<Point> ps = of(m);
-            writeHeatmap(dir.resolve("saliency-heatmap" + suffix + ".png"), ps, markers);
+            writeHeatmap(dir.resolve("saliency-heatmap" + suffix + ".png"), ps, markers, p -> p.stats().median(),
+                    "Median IG saliency per neuron", "median saliency over examples");
+            writeHeatmap(dir.resolve("saliency-heatmap-mean" + suffix + ".png"), ps, markers, p -> p.stats().mean(),
+                    "Mean IG saliency per neuron", "mean saliency over examples");
+            writeHeatmap(dir.resolve("saliency-heatmap-active" + suffix + ".png"), ps, markers, p -> p.stats().activeMedian(),
+                    "Median IG saliency per neuron over the examples where it is nonzero", "median saliency where active");
             writeAblation(dir.resolve("ablation" + suffix + ".png"), ps);
         }
     }
 
-    private void writeHeatmap(Path png, List<Point> ps, List<Heatmap.Marker> markers) throws IOException {
+    private void writeHeatmap(Path png, List<Point> ps, List<Heatmap.Marker> markers, Function<Point, double[]> value,
+                              String title, String yTitle) throws IOException {
         double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
-        for (Point p : ps) for (double v : p.stats().median()) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+        for (Point p : ps) for (double v : value.apply(p)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
         if (!(hi > lo)) { lo -= 0.5; hi += 0.5; }
         int bins = s.bins();
         double[] edges = new double[bins + 1];
@@ -165,14 +174,14 @@ public final class SaliencyRecorder {
         double[][] counts = new double[ps.size()][bins];
         for (int c = 0; c < ps.size(); c++) {
             xs[c] = ps.get(c).step();
-            for (double v : ps.get(c).stats().median()) {
+            for (double v : value.apply(ps.get(c))) {
                 int b = Math.min(bins - 1, (int) ((v - lo) / (hi - lo) * bins));
                 counts[c][Math.max(0, b)]++;
             }
         }
         String what = s.objective() == Objective.LOG_PROB ? "log-probability of the correct class" : "correct-class logit";
-        Heatmap.write(png, "Median IG saliency per neuron (" + what + ", hidden layer " + s.layer() + "); colour: neurons",
-                "step", "median saliency over examples", xs, edges, counts, markers);
+        Heatmap.write(png, title + " (" + what + ", hidden layer " + s.layer() + "); colour: neurons",
+                "step", yTitle, xs, edges, counts, markers);
     }
 
     private static void writeAblation(Path png, List<Point> ps) throws IOException {

@@ -2,6 +2,7 @@ package dev.groklab.experiments;
 
 import dev.groklab.circuits.Examples;
 import dev.groklab.circuits.IntegratedGradients;
+import dev.groklab.circuits.NeuronStats;
 import dev.groklab.circuits.Objective;
 import dev.groklab.circuits.SaliencyRecorder;
 import dev.groklab.data.AlgorithmicDataset;
@@ -91,9 +92,10 @@ public final class SaliencyExperiment implements Experiment {
                         long a0 = System.nanoTime();
                         var p = sal.record(r.step(), model, attributeOn, train, test).get(0);
                         analysisSeconds[0] += (System.nanoTime() - a0) / 1e9;
-                        ctx.log().printf("step %5d  train %.3f  test %.3f  positive medians %3d  skew %6.2f  carriers %3d (mean) %5.1f (per example)"
-                                        + "  top-8 drop train %.3f test %.3f  random-8 %.3f%n", r.step(), p.trainAcc(), p.testAcc(),
-                                p.stats().positiveMedians(), p.stats().medianSkewness(), p.stats().carriersOfMean(), p.carriersPerExample(),
+                        ctx.log().printf("step %5d  train %.3f  test %.3f  medians > 0: %3d  active %.2f  skew(mean) %5.2f"
+                                        + "  carriers %3d (mean) %5.1f (per example)  top-8 drop train %.3f test %.3f  random-8 %.3f%n",
+                                r.step(), p.trainAcc(), p.testAcc(), p.stats().positiveMedians(), NeuronStats.median(p.stats().active()),
+                                NeuronStats.skewness(p.stats().mean()), p.stats().carriersOfMean(), p.carriersPerExample(),
                                 p.trainAcc() - p.trainTop()[3], p.testAcc() - p.testTop()[3], p.trainAcc() - p.trainRandom()[3]);
                     }
 

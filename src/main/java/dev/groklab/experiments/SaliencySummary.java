@@ -1,5 +1,6 @@
 package dev.groklab.experiments;
 
+import dev.groklab.circuits.NeuronStats;
 import dev.groklab.circuits.SaliencyRecorder;
 
 import java.util.LinkedHashMap;
@@ -31,6 +32,9 @@ final class SaliencySummary {
         m.put("test_acc", p.testAcc());
         m.put("positive_medians", p.stats().positiveMedians());
         m.put("median_skewness", p.stats().medianSkewness());
+        m.put("mean_skewness", NeuronStats.skewness(p.stats().mean()));
+        m.put("active_median_skewness", NeuronStats.skewness(p.stats().activeMedian()));
+        m.put("median_active_fraction", NeuronStats.median(p.stats().active()));
         m.put("carriers_of_mean", p.stats().carriersOfMean());
         m.put("carriers_per_example", p.carriersPerExample());
         m.put("mean_gain", p.meanGain());

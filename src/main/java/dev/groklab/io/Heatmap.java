@@ -71,7 +71,7 @@ public final class Heatmap {
             for (int b = 0; b < bins; b++) {
                 double v = counts[c][b];
                 if (!(v > 0)) continue;
-                int y0 = yPixel(yEdges[b + 1], lo, hi, ph), y1 = yPixel(yEdges[b], lo, hi, ph);
+                int y0 = TOP + yPixel(yEdges[b + 1], lo, hi, ph), y1 = TOP + yPixel(yEdges[b], lo, hi, ph);
                 g.setColor(colour(Math.log1p(v) / Math.log1p(max)));
                 g.fillRect(x0, y0, Math.max(1, x1 - x0), Math.max(1, y1 - y0));
             }

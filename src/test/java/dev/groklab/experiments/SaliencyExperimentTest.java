@@ -26,8 +26,8 @@ class SaliencyExperimentTest {
         for (String f : List.of("saliency.csv", "layer.csv", "ablation.csv", "saliency-heatmap.png", "ablation.png", "train/metrics.csv")) {
             assertTrue(Files.size(dir.resolve(f)) > 0, f);
         }
-        // Steps 100 and 200, 256 neurons each, plus the header.
-        assertEquals(1 + 2 * 256, Files.readAllLines(dir.resolve("saliency.csv")).size());
+        // Steps 0, 100 and 200, 256 neurons each, plus the header.
+        assertEquals(1 + 3 * 256, Files.readAllLines(dir.resolve("saliency.csv")).size());
         @SuppressWarnings("unchecked") Map<String, Object> end = (Map<String, Object>) summary.get("at_end");
         assertEquals(200, end.get("step"));
         assertTrue((Double) end.get("completeness_gap") < 0.05, "completeness gap " + end.get("completeness_gap"));
