@@ -28,7 +28,7 @@ public final class Heatmap {
     }
 
     public static final int WIDTH = 1000, HEIGHT = 600;
-    private static final int LEFT = 90, RIGHT = 120, TOP = 44, BOTTOM = 64;
+    static final int LEFT = 90, RIGHT = 120, TOP = 44, BOTTOM = 64;
     private static final Color[] RAMP = {new Color(0xDCE6F5), new Color(0x3B4CC0), new Color(0xB40426)};
 
     /** A dashed vertical line at column value x (drawn at the nearest column). */

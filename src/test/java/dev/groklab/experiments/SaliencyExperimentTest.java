@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SaliencyExperimentTest {
     @Test void tinyRunWritesItsOutputs(@TempDir Path dir) throws Exception {
-        ExperimentContext ctx = new ExperimentContext(Backends.cpu(), dir, 200, true, 0, new PrintStream(OutputStream.nullOutputStream()));
+        ExperimentContext ctx = new ExperimentContext(Backends.cpu(), dir, 100, true, 0, new PrintStream(OutputStream.nullOutputStream()));
         Map<String, Object> summary;
         try (Scope s = Scope.open()) {
             summary = Experiments.find("saliency").orElseThrow().run(ctx);
@@ -26,10 +26,10 @@ class SaliencyExperimentTest {
         for (String f : List.of("saliency.csv", "layer.csv", "ablation.csv", "saliency-heatmap.png", "ablation.png", "train/metrics.csv")) {
             assertTrue(Files.size(dir.resolve(f)) > 0, f);
         }
-        // Steps 0, 100 and 200, 256 neurons each, plus the header.
-        assertEquals(1 + 3 * 256, Files.readAllLines(dir.resolve("saliency.csv")).size());
+        // Steps 0 and 100, 256 neurons each, plus the header.
+        assertEquals(1 + 2 * 256, Files.readAllLines(dir.resolve("saliency.csv")).size());
         @SuppressWarnings("unchecked") Map<String, Object> end = (Map<String, Object>) summary.get("at_end");
-        assertEquals(200, end.get("step"));
+        assertEquals(100, end.get("step"));
         assertTrue((Double) end.get("completeness_gap") < 0.05, "completeness gap " + end.get("completeness_gap"));
     }
 }

@@ -49,6 +49,21 @@ class HeatmapTest {
         assertTrue(cells > 1000, "filled cells cover only " + cells + " coloured pixels");
     }
 
+    @Test void binsSitWhereTheirEdgesSay() throws Exception {
+        // Only the lowest of four bins is filled: colour at the plot's bottom, none at its top.
+        int w = 400, h = 300;
+        BufferedImage img = read(Heatmap.render(null, null, null, new double[]{0, 1}, new double[]{0, 1, 2, 3, 4},
+                new double[][]{{5, 0, 0, 0}, {5, 0, 0, 0}}, null, w, h));
+        int x = Heatmap.LEFT + 20, bottom = h - Heatmap.BOTTOM - 3, top = Heatmap.TOP + 3;
+        assertTrue(isColoured(img.getRGB(x, bottom)), "bottom bin not drawn at the bottom");
+        assertTrue(!isColoured(img.getRGB(x, top)), "something drawn in the empty top bin");
+    }
+
+    private static boolean isColoured(int p) {
+        int r = (p >> 16) & 255, g = (p >> 8) & 255, b = p & 255;
+        return Math.max(r, Math.max(g, b)) - Math.min(r, Math.min(g, b)) > 60;
+    }
+
     @Test void rejectsMismatchedShapes() {
         assertThrows(IllegalArgumentException.class, () ->
                 Heatmap.render(null, null, null, new double[]{0, 1}, new double[]{0, 1, 2}, new double[1][2], null, 400, 300));
