@@ -25,7 +25,7 @@ import java.util.function.Supplier;
 final class LowLossMethods {
     static final String HMC = "hmc";
     /** metrics.csv columns of HMC: acceptance over the last evaluation window, and since step 0. */
-    static final String ACCEPT = "hmc_accept", ACCEPT_TOTAL = "hmc_accept_total";
+    static final String ACCEPT = "hmc_accept", ACCEPT_TOTAL = "hmc_accept_total", TEMPERATURE = "hmc_temperature";
 
     private final Backend be;
     private final TrainConfig cfg;
@@ -74,7 +74,7 @@ final class LowLossMethods {
 
     /** The metrics.csv columns these methods add. */
     static List<String> columns(TrainConfig cfg) {
-        return HMC.equals(cfg.optimizer()) ? List.of(ACCEPT, ACCEPT_TOTAL) : List.of();
+        return HMC.equals(cfg.optimizer()) ? List.of(ACCEPT, ACCEPT_TOTAL, TEMPERATURE) : List.of();
     }
 
     /** The training objective per model: the loss plus the antiregularization and norm-pull terms. */
@@ -158,15 +158,17 @@ final class LowLossMethods {
     Map<String, double[]> metrics() {
         Map<String, double[]> out = new LinkedHashMap<>();
         if (!isHmc()) return out;
-        double[] window = new double[models], total = new double[models];
+        double[] window = new double[models], total = new double[models], temp = new double[models];
         for (int m = 0; m < models; m++) {
             window[m] = counts[m][3] == 0 ? Double.NaN : counts[m][2] / (double) counts[m][3];
             total[m] = counts[m][1] == 0 ? Double.NaN : counts[m][0] / (double) counts[m][1];
+            temp[m] = temperature[m] == 0 ? Double.NaN : temperature[m];
             counts[m][2] = 0;
             counts[m][3] = 0;
         }
         out.put(ACCEPT, window);
         out.put(ACCEPT_TOTAL, total);
+        out.put(TEMPERATURE, temp);
         return out;
     }
 

@@ -121,7 +121,10 @@ public final class RunRecorder implements RunOutputs, AutoCloseable {
             e.put("final_train_loss", c.last(ModelCurves.TRAIN_LOSS));
             e.put("final_test_loss", c.last(ModelCurves.TEST_LOSS));
             e.put("final_weight_norm", c.last(ModelCurves.WEIGHT_NORM));
-            if (lastExtra.containsKey(LowLossMethods.ACCEPT_TOTAL)) e.put("hmc_acceptance", lastExtra.get(LowLossMethods.ACCEPT_TOTAL)[m]);
+            if (lastExtra.containsKey(LowLossMethods.ACCEPT_TOTAL)) {
+                e.put("hmc_acceptance", lastExtra.get(LowLossMethods.ACCEPT_TOTAL)[m]);
+                e.put("hmc_temperature", lastExtra.get(LowLossMethods.TEMPERATURE)[m]);
+            }
             models.add(e);
             series.add(new CurvePlot.Series(label(m), c.column(ModelCurves.STEP), c.column(ModelCurves.TRAIN_ACC),
                     c.column(ModelCurves.TEST_ACC), c.column(ModelCurves.TRAIN_LOSS), c.column(ModelCurves.TEST_LOSS),
