@@ -1,6 +1,7 @@
 package dev.groklab.cli;
 
 import dev.groklab.data.Task;
+import dev.groklab.train.Exploration;
 import dev.groklab.train.TrainConfig;
 import picocli.CommandLine.Option;
 
@@ -36,7 +37,7 @@ final class TrainOptions {
     @Option(names = "--embed", description = "MLP token embedding width (default 12 for mlp).") Integer embed;
     @Option(names = "--hidden", split = ",", description = "MLP hidden widths, e.g. 200,200 (default 48).") int[] hidden;
 
-    @Option(names = "--optimizer", description = "adamw (decoupled decay), adam (L2 decay in the gradient), sgd (default adamw).") String optimizer;
+    @Option(names = "--optimizer", description = "adamw (decoupled decay), adam (L2 decay in the gradient), sgd, hmc (Hamiltonian Monte Carlo on the full-batch loss) (default adamw).") String optimizer;
     @Option(names = "--lr", split = ",", description = "Learning rate(s); a list trains one model per value (default 1e-3).") List<Float> lr;
     @Option(names = "--wd", split = ",", description = "Weight decay(s); a list trains one model per value (default 1).") List<Float> wd;
     @Option(names = "--beta1", description = "Adam beta1 (default 0.9).") Float beta1;
@@ -57,6 +58,16 @@ final class TrainOptions {
     @Option(names = "--eval-every", description = "Steps between evaluations (default 100).") Integer evalEvery;
     @Option(names = "--checkpoint-every", description = "Steps between checkpoints; 0 = only at the end (default 1000).") Integer checkpointEvery;
     @Option(names = "--backend", description = "auto, cpu, opencl[:P:D], cuda (default auto).") String backend;
+
+    @Option(names = "--init-from", paramLabel = "RUN_DIR[@STEP]", description = "Start from the weights of that run's latest checkpoint (or of step STEP); optimizer state and step count start fresh. A one-model checkpoint fills every model.") String initFrom;
+    @Option(names = "--weight-noise", paramLabel = "SIGMA", description = "Add Gaussian noise of this std to every weight after each step (default 0).") Double weightNoise;
+    @Option(names = "--grad-noise", paramLabel = "SIGMA", description = "Add Gaussian noise of this std to every gradient before each step (default 0).") Double gradNoise;
+    @Option(names = "--antireg", paramLabel = "LAMBDA", description = "Add -LAMBDA*||w - w_start||^2 to the loss: reward distance from the starting weights (default 0).") Double antireg;
+    @Option(names = "--norm-target", paramLabel = "R", description = "Add LAMBDA*(||w|| - R)^2 to the loss, LAMBDA from --norm-strength (default off).") Double normTarget;
+    @Option(names = "--norm-strength", paramLabel = "LAMBDA", description = "Strength of the --norm-target pull.") Double normStrength;
+    @Option(names = "--hmc-leapfrog", paramLabel = "L", description = "Leapfrog steps per HMC trajectory (default 10).") Integer hmcLeapfrog;
+    @Option(names = "--hmc-step", paramLabel = "EPS", description = "Leapfrog step size (default: the learning rate).") Double hmcStep;
+    @Option(names = "--hmc-temperature", paramLabel = "T", description = "HMC temperature (default: by equipartition, T = 2*N_train*L0/params, L0 the starting training loss).") Double hmcTemperature;
 
     enum Preset { nanda, power, grok }
 
@@ -111,7 +122,14 @@ final class TrainOptions {
                 pick(wdToInit, d.wdToInit, false), pick(schedule, d.schedule, "constant"), pick(warmup, d.warmup, 10),
                 jumpF, jumpS, st, bt, pick(evalEvery, d.evalEvery, 100), pick(checkpointEvery, d.checkpointEvery, 1000),
                 pick(backend, d.backend, "auto"), pick(initScale, d.initScale, 1.0));
-        return TrainConfig.grid(base, seedList, lrs, wds);
+        return TrainConfig.grid(base, seedList, lrs, wds).withExplore(exploration(d));
+    }
+
+    private Exploration exploration(TrainOptions d) {
+        return new Exploration(pick(initFrom, d.initFrom, null), pick(weightNoise, d.weightNoise, 0.0),
+                pick(gradNoise, d.gradNoise, 0.0), pick(antireg, d.antireg, 0.0), pick(normTarget, d.normTarget, 0.0),
+                pick(normStrength, d.normStrength, 0.0), pick(hmcLeapfrog, d.hmcLeapfrog, Exploration.DEFAULT_LEAPFROG),
+                pick(hmcStep, d.hmcStep, 0.0), pick(hmcTemperature, d.hmcTemperature, 0.0));
     }
 
     /** The values each preset sets (everything else falls through to the defaults). */

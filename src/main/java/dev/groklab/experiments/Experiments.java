@@ -8,7 +8,7 @@ public final class Experiments {
     private Experiments() {}
 
     public static List<Experiment> all() {
-        return List.of(new LrJumpExperiment(), new SaliencyExperiment());
+        return List.of(new LowLossExperiment(), new LrJumpExperiment(), new SaliencyExperiment());
     }
 
     public static Optional<Experiment> find(String name) {

@@ -29,6 +29,8 @@ public final class RunRecorder implements RunOutputs, AutoCloseable {
     private final List<String> layerNames;
     private final ModelCurves[] curves;
     private final MetricsCsv csv;
+    private final List<String> extraColumns;
+    private final Map<String, double[]> lastExtra = new LinkedHashMap<>();
     private double stepsPerSecond;
 
     public RunRecorder(RunDirectory dir, TrainConfig cfg, Backend be, List<String> layerNames) throws IOException {
@@ -41,6 +43,8 @@ public final class RunRecorder implements RunOutputs, AutoCloseable {
         List<String> header = new ArrayList<>(List.of("step", "model", "seed", "lr", "wd", "train_loss", "train_acc",
                 "test_loss", "test_acc", "weight_norm", "grad_norm"));
         for (String l : layerNames) header.add("norm_" + (l.endsWith(".") ? l.substring(0, l.length() - 1) : l));
+        this.extraColumns = LowLossMethods.columns(cfg);
+        header.addAll(extraColumns);
         if (dir.resumed()) reload(dir.metrics());
         this.csv = MetricsCsv.open(dir.metrics(), header, dir.resumed());
     }
@@ -74,9 +78,11 @@ public final class RunRecorder implements RunOutputs, AutoCloseable {
                 List<Object> row = new ArrayList<>(List.of(r.step(), m, cfg.seeds()[m], cfg.lr()[m], cfg.weightDecay()[m],
                         r.trainLoss()[m], r.trainAcc()[m], r.testLoss()[m], r.testAcc()[m], r.weightNorm()[m], r.gradNorm()[m]));
                 for (double[] layer : r.layerNorms()) row.add(layer[m]);
+                for (String c : extraColumns) row.add(r.extra().containsKey(c) ? r.extra().get(c)[m] : Double.NaN);
                 csv.row(row);
                 curves[m].add(r.step(), r.trainAcc()[m], r.testAcc()[m], r.trainLoss()[m], r.testLoss()[m], r.weightNorm()[m]);
             }
+            lastExtra.putAll(r.extra());
         } catch (IOException e) {
             throw new UncheckedIOException("writing " + dir.metrics(), e);
         }
@@ -114,6 +120,11 @@ public final class RunRecorder implements RunOutputs, AutoCloseable {
             e.put("final_test_acc", c.last(ModelCurves.TEST_ACC));
             e.put("final_train_loss", c.last(ModelCurves.TRAIN_LOSS));
             e.put("final_test_loss", c.last(ModelCurves.TEST_LOSS));
+            e.put("final_weight_norm", c.last(ModelCurves.WEIGHT_NORM));
+            if (lastExtra.containsKey(LowLossMethods.ACCEPT_TOTAL)) {
+                e.put("hmc_acceptance", lastExtra.get(LowLossMethods.ACCEPT_TOTAL)[m]);
+                e.put("hmc_temperature", lastExtra.get(LowLossMethods.TEMPERATURE)[m]);
+            }
             models.add(e);
             series.add(new CurvePlot.Series(label(m), c.column(ModelCurves.STEP), c.column(ModelCurves.TRAIN_ACC),
                     c.column(ModelCurves.TEST_ACC), c.column(ModelCurves.TRAIN_LOSS), c.column(ModelCurves.TEST_LOSS),

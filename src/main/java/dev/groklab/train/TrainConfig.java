@@ -4,7 +4,8 @@ import java.util.List;
 
 /**
  * Every resolved option of a training run. Model m of the ensemble uses seeds[m], lr[m] and
- * weightDecay[m] (the grid of --seeds × --lr × --wd, flattened).
+ * weightDecay[m] (the grid of --seeds × --lr × --wd, flattened). {@code explore} holds the
+ * low-loss-set options (null reads as {@link Exploration#NONE}, e.g. from older config files).
  */
 public record TrainConfig(
         String task, int p, double trainFraction, long splitSeed, boolean opToken,
@@ -13,7 +14,26 @@ public record TrainConfig(
         String optimizer, float[] lr, float[] weightDecay, long[] seeds, float beta1, float beta2, float eps,
         float momentum, boolean nesterov, boolean coupledDecay, boolean decayToInit,
         String schedule, int warmup, double lrJumpFactor, int lrJumpStep,
-        int steps, int batch, int evalEvery, int checkpointEvery, String backend, double initScale) {
+        int steps, int batch, int evalEvery, int checkpointEvery, String backend, double initScale,
+        Exploration explore) {
+
+    public TrainConfig {
+        if (explore == null) explore = Exploration.NONE;
+    }
+
+    /** Without exploration options. */
+    public TrainConfig(String task, int p, double trainFraction, long splitSeed, boolean opToken,
+                       String model, int layers, int dModel, int heads, int dMlp, String act, boolean layerNorm, boolean biases,
+                       double dropout, int embed, int[] hidden,
+                       String optimizer, float[] lr, float[] weightDecay, long[] seeds, float beta1, float beta2, float eps,
+                       float momentum, boolean nesterov, boolean coupledDecay, boolean decayToInit,
+                       String schedule, int warmup, double lrJumpFactor, int lrJumpStep,
+                       int steps, int batch, int evalEvery, int checkpointEvery, String backend, double initScale) {
+        this(task, p, trainFraction, splitSeed, opToken, model, layers, dModel, heads, dMlp, act, layerNorm, biases, dropout,
+                embed, hidden, optimizer, lr, weightDecay, seeds, beta1, beta2, eps, momentum, nesterov, coupledDecay,
+                decayToInit, schedule, warmup, lrJumpFactor, lrJumpStep, steps, batch, evalEvery, checkpointEvery, backend,
+                initScale, Exploration.NONE);
+    }
 
     /** Without an init scale (α = 1). */
     public TrainConfig(String task, int p, double trainFraction, long splitSeed, boolean opToken,
@@ -30,6 +50,14 @@ public record TrainConfig(
 
     public int models() { return seeds.length; }
 
+    /** The same configuration with other exploration options. */
+    public TrainConfig withExplore(Exploration e) {
+        return new TrainConfig(task, p, trainFraction, splitSeed, opToken, model, layers, dModel, heads, dMlp, act, layerNorm,
+                biases, dropout, embed, hidden, optimizer, lr, weightDecay, seeds, beta1, beta2, eps, momentum, nesterov,
+                coupledDecay, decayToInit, schedule, warmup, lrJumpFactor, lrJumpStep, steps, batch, evalEvery,
+                checkpointEvery, backend, initScale, e);
+    }
+
     public boolean fullBatch() { return batch <= 0; }
 
     /** The grid of per-model hyper-parameters: seeds vary fastest. */
@@ -43,6 +71,6 @@ public record TrainConfig(
                 base.dModel, base.heads, base.dMlp, base.act, base.layerNorm, base.biases, base.dropout, base.embed, base.hidden,
                 base.optimizer, l, w, s, base.beta1, base.beta2, base.eps, base.momentum, base.nesterov, base.coupledDecay,
                 base.decayToInit, base.schedule, base.warmup, base.lrJumpFactor, base.lrJumpStep, base.steps, base.batch,
-                base.evalEvery, base.checkpointEvery, base.backend, base.initScale);
+                base.evalEvery, base.checkpointEvery, base.backend, base.initScale, base.explore);
     }
 }

@@ -26,7 +26,7 @@ import java.util.Map;
  * (weights and optimizer state live there).
  */
 public final class Trainer {
-    public static final String OPTIMIZERS = "adamw, adam, sgd";
+    public static final String OPTIMIZERS = "adamw, adam, sgd, hmc";
 
     private final Backend be;
     private final TrainConfig cfg;
@@ -35,6 +35,7 @@ public final class Trainer {
     private final Optimizer optimizer;
     private final Schedule schedule;
     private final Split train, test;
+    private final LowLossMethods lowLoss;
     private final Evaluator evaluator = new Evaluator(4096);
     private int step;
 
@@ -50,14 +51,17 @@ public final class Trainer {
             // Omnigrok's α: every parameter scaled after the usual initialization.
             for (var v : params.vars()) be.scalar(dev.groklab.backend.ScalarOp.MUL, v.value(), cfg.initScale(), v.value());
         }
+        if (cfg.explore().initFrom() != null) InitFrom.load(params, model.models(), cfg.explore().initFrom());
         this.schedule = new Schedule(cfg.schedule(), cfg.warmup(), cfg.steps(), cfg.lrJumpFactor(), cfg.lrJumpStep());
         Decay decay = cfg.decayToInit() ? Decay.towardInit(cfg.weightDecay(), params) : Decay.towardZero(cfg.weightDecay());
         this.optimizer = switch (cfg.optimizer()) {
             case "adamw" -> new AdamW(params, cfg.beta1(), cfg.beta2(), cfg.eps(), decay, cfg.coupledDecay());
             case "adam" -> new AdamW(params, cfg.beta1(), cfg.beta2(), cfg.eps(), decay, true);
             case "sgd" -> new Sgd(params, cfg.momentum(), cfg.nesterov(), decay);
+            case LowLossMethods.HMC -> null; // HMC moves the weights itself (advance)
             default -> throw new IllegalArgumentException("--optimizer: unknown '" + cfg.optimizer() + "' (allowed: " + OPTIMIZERS + ")");
         };
+        this.lowLoss = new LowLossMethods(be, cfg, params);
         this.train = split(data, "train", data.trainIdx());
         this.test = split(data, "test", data.testIdx());
         if (!cfg.fullBatch() && cfg.batch() > train.count()) {
@@ -88,7 +92,8 @@ public final class Trainer {
     public LinkedHashMap<String, Tensor> state() {
         LinkedHashMap<String, Tensor> s = new LinkedHashMap<>();
         for (String n : params.names()) s.put("param." + n, params.get(n).value());
-        s.putAll(optimizer.state());
+        if (optimizer != null) s.putAll(optimizer.state());
+        lowLoss.putState(s);
         return s;
     }
 
@@ -103,6 +108,7 @@ public final class Trainer {
             }
             be.copy(src, e.getValue());
         }
+        lowLoss.restored();
         this.step = atStep;
     }
 
@@ -158,14 +164,22 @@ public final class Trainer {
         float[] lr = schedule.apply(cfg.lr(), s);
         double[] gradNorm = null;
         try (Scope sc = Scope.open()) {
-            Split batch = cfg.fullBatch() ? train : train.rows(be, batchRows(s));
-            Var logits = model.logits(batch.ids(), batch.count(), true, s);
-            Var perModel = Ops.mean(Ops.crossEntropy(logits, batch.labels()), false, 1);
-            if (be.device().kind() == Device.Kind.CPU || withGradNorm) checkFinite(out, s, perModel.value());
-            Ops.sumAll(perModel).backward();
-            if (withGradNorm) gradNorm = Norms.gradients(be, params, model.models());
-            optimizer.step(params, s, lr);
-            params.zeroGrads();
+            if (lowLoss.isHmc()) {
+                // Deterministic full-batch potential: no dropout inside a trajectory.
+                lowLoss.hmcStep(s, lr, train.count(), () -> Ops.mean(Ops.crossEntropy(
+                        model.logits(train.ids(), train.count(), false, s), train.labels()), false, 1));
+            } else {
+                Split batch = cfg.fullBatch() ? train : train.rows(be, batchRows(s));
+                Var logits = model.logits(batch.ids(), batch.count(), true, s);
+                Var perModel = Ops.mean(Ops.crossEntropy(logits, batch.labels()), false, 1);
+                if (be.device().kind() == Device.Kind.CPU || withGradNorm) checkFinite(out, s, perModel.value());
+                Ops.sumAll(lowLoss.objective(perModel)).backward();
+                if (withGradNorm) gradNorm = Norms.gradients(be, params, model.models());
+                lowLoss.afterBackward(s);
+                optimizer.step(params, s, lr);
+                params.zeroGrads();
+            }
+            lowLoss.afterUpdate(s);
         }
         step = s;
         return gradNorm;
@@ -189,6 +203,6 @@ public final class Trainer {
         double[][] norms = Norms.weights(be, params, prefixes, m);
         double[][] layers = java.util.Arrays.copyOf(norms, prefixes.size());
         return new EvalRecord(s, tr.loss(), tr.accuracy(), te.loss(), te.accuracy(), norms[prefixes.size()], prefixes, layers,
-                gradNorm == null ? new double[m] : gradNorm, lr, secs);
+                gradNorm == null ? new double[m] : gradNorm, lr, secs, lowLoss.metrics());
     }
 }

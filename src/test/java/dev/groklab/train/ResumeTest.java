@@ -42,6 +42,26 @@ class ResumeTest {
         for (TrainConfig cfg : List.of(
                 TrainFixtures.mlp(23, 0.5, steps, 5, 7, 64, List.of(1L, 2L), List.of(3e-3f), List.of(1f)),
                 TrainFixtures.transformer(13, steps, List.of(5L)))) {
+            killAndResume(cfg, steps, tmp);
+        }
+    }
+
+    /** The low-loss-set methods keep resume bit-exact: noise, antireg and norm pull with Adam, and HMC. */
+    @Test void explorationMethodsResumeBitExact(@TempDir Path tmp) throws Exception {
+        int steps = 30;
+        TrainConfig base = TrainFixtures.mlp(23, 0.5, steps, 5, 7, 64, List.of(1L, 2L), List.of(3e-3f), List.of(0f));
+        killAndResume(base.withExplore(new Exploration(null, 1e-3, 1e-2, 1e-3, 20, 1e-2, 10, 0, 0)), steps, tmp);
+        TrainConfig hmc = TrainFixtures.mlp(23, 0.5, 20, 5, 7, 0, List.of(1L, 2L), List.of(1e-4f), List.of(0f, 1f));
+        killAndResume(new TrainConfig(hmc.task(), hmc.p(), hmc.trainFraction(), hmc.splitSeed(), hmc.opToken(), hmc.model(),
+                hmc.layers(), hmc.dModel(), hmc.heads(), hmc.dMlp(), hmc.act(), hmc.layerNorm(), hmc.biases(), hmc.dropout(),
+                hmc.embed(), hmc.hidden(), "hmc", hmc.lr(), hmc.weightDecay(), hmc.seeds(), hmc.beta1(), hmc.beta2(), hmc.eps(),
+                hmc.momentum(), hmc.nesterov(), hmc.coupledDecay(), hmc.decayToInit(), hmc.schedule(), hmc.warmup(),
+                hmc.lrJumpFactor(), hmc.lrJumpStep(), hmc.steps(), hmc.batch(), hmc.evalEvery(), hmc.checkpointEvery(),
+                hmc.backend(), 1.0, new Exploration(null, 1e-4, 0, 0, 0, 0, 3, 0, 0)), 20, tmp);
+    }
+
+    private void killAndResume(TrainConfig cfg, int steps, Path tmp) throws Exception {
+        {
             Map<String, float[]> uninterrupted;
             try (Scope s = Scope.open()) {
                 Trainer t = new Trainer(be, cfg, data(cfg));
@@ -49,7 +69,7 @@ class ResumeTest {
                 uninterrupted = finalState(t);
             }
             int killAt = 8 + new Random().nextInt(steps - 10);
-            RunDirectory dir = RunDirectory.open(tmp.resolve(cfg.model() + killAt), false);
+            RunDirectory dir = RunDirectory.open(tmp.resolve(cfg.model() + cfg.optimizer() + killAt + "-" + System.nanoTime()), false);
             try (Scope s = Scope.open()) {
                 Trainer t = new Trainer(be, cfg, data(cfg));
                 RunRecorder rec = new RunRecorder(dir, cfg, be, t.model().layerPrefixes());
