@@ -1,7 +1,5 @@
 package dev.groklab.experiments;
 
-import dev.groklab.data.AlgorithmicDataset;
-import dev.groklab.data.Task;
 import dev.groklab.io.Json;
 import dev.groklab.io.RunDirectory;
 import dev.groklab.tensor.Scope;
@@ -9,6 +7,7 @@ import dev.groklab.train.DivergedException;
 import dev.groklab.train.Progress;
 import dev.groklab.train.RunRecorder;
 import dev.groklab.train.TrainConfig;
+import dev.groklab.train.TrainData;
 import dev.groklab.train.Trainer;
 
 import java.io.IOException;
@@ -25,8 +24,7 @@ public final class Runs {
      * is reported in its status, not thrown.
      */
     public static Map<String, Object> train(ExperimentContext ctx, String name, TrainConfig cfg) throws IOException {
-        AlgorithmicDataset data = AlgorithmicDataset.build(Task.parse(cfg.task()), cfg.p(), cfg.trainFraction(),
-                cfg.splitSeed(), cfg.opToken());
+        TrainData data = TrainData.load(cfg);
         try (Scope scope = Scope.open()) {
             Trainer trainer = new Trainer(ctx.backend(), cfg, data);
             RunDirectory dir = RunDirectory.open(ctx.sub(name), false);

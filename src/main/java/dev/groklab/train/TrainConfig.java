@@ -13,7 +13,12 @@ public record TrainConfig(
         String optimizer, float[] lr, float[] weightDecay, long[] seeds, float beta1, float beta2, float eps,
         float momentum, boolean nesterov, boolean coupledDecay, boolean decayToInit,
         String schedule, int warmup, double lrJumpFactor, int lrJumpStep,
-        int steps, int batch, int evalEvery, int checkpointEvery, String backend, double initScale) {
+        int steps, int batch, int evalEvery, int checkpointEvery, String backend, double initScale, Omnigrok omnigrok) {
+
+    public TrainConfig {
+        // configs written before the Omnigrok options existed
+        if (omnigrok == null) omnigrok = Omnigrok.DEFAULT;
+    }
 
     /** Without an init scale (α = 1). */
     public TrainConfig(String task, int p, double trainFraction, long splitSeed, boolean opToken,
@@ -25,10 +30,19 @@ public record TrainConfig(
                        int steps, int batch, int evalEvery, int checkpointEvery, String backend) {
         this(task, p, trainFraction, splitSeed, opToken, model, layers, dModel, heads, dMlp, act, layerNorm, biases, dropout,
                 embed, hidden, optimizer, lr, weightDecay, seeds, beta1, beta2, eps, momentum, nesterov, coupledDecay,
-                decayToInit, schedule, warmup, lrJumpFactor, lrJumpStep, steps, batch, evalEvery, checkpointEvery, backend, 1.0);
+                decayToInit, schedule, warmup, lrJumpFactor, lrJumpStep, steps, batch, evalEvery, checkpointEvery, backend, 1.0,
+                Omnigrok.DEFAULT);
     }
 
     public int models() { return seeds.length; }
+
+    /** The same run with other Omnigrok options. */
+    public TrainConfig withOmnigrok(Omnigrok o) {
+        return new TrainConfig(task, p, trainFraction, splitSeed, opToken, model, layers, dModel, heads, dMlp, act, layerNorm,
+                biases, dropout, embed, hidden, optimizer, lr, weightDecay, seeds, beta1, beta2, eps, momentum, nesterov,
+                coupledDecay, decayToInit, schedule, warmup, lrJumpFactor, lrJumpStep, steps, batch, evalEvery,
+                checkpointEvery, backend, initScale, o);
+    }
 
     public boolean fullBatch() { return batch <= 0; }
 
@@ -43,6 +57,6 @@ public record TrainConfig(
                 base.dModel, base.heads, base.dMlp, base.act, base.layerNorm, base.biases, base.dropout, base.embed, base.hidden,
                 base.optimizer, l, w, s, base.beta1, base.beta2, base.eps, base.momentum, base.nesterov, base.coupledDecay,
                 base.decayToInit, base.schedule, base.warmup, base.lrJumpFactor, base.lrJumpStep, base.steps, base.batch,
-                base.evalEvery, base.checkpointEvery, base.backend, base.initScale);
+                base.evalEvery, base.checkpointEvery, base.backend, base.initScale, base.omnigrok);
     }
 }

@@ -41,7 +41,10 @@ class ResumeTest {
         int steps = 45;
         for (TrainConfig cfg : List.of(
                 TrainFixtures.mlp(23, 0.5, steps, 5, 7, 64, List.of(1L, 2L), List.of(3e-3f), List.of(1f)),
-                TrainFixtures.transformer(13, steps, List.of(5L)))) {
+                TrainFixtures.transformer(13, steps, List.of(5L)),
+                // the norm targets are recomputed from the fresh init, so a resumed sphere run matches too
+                TrainFixtures.mlp(23, 0.5, steps, 5, 7, 64, List.of(1L, 2L), List.of(3e-3f), List.of(0f))
+                        .withOmnigrok(Omnigrok.DEFAULT.withConstrainNorm(true).withLoss("mse")))) {
             Map<String, float[]> uninterrupted;
             try (Scope s = Scope.open()) {
                 Trainer t = new Trainer(be, cfg, data(cfg));
@@ -49,7 +52,7 @@ class ResumeTest {
                 uninterrupted = finalState(t);
             }
             int killAt = 8 + new Random().nextInt(steps - 10);
-            RunDirectory dir = RunDirectory.open(tmp.resolve(cfg.model() + killAt), false);
+            RunDirectory dir = RunDirectory.open(tmp.resolve(cfg.model() + killAt + cfg.omnigrok().loss()), false);
             try (Scope s = Scope.open()) {
                 Trainer t = new Trainer(be, cfg, data(cfg));
                 RunRecorder rec = new RunRecorder(dir, cfg, be, t.model().layerPrefixes());
