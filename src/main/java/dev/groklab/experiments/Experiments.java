@@ -8,7 +8,7 @@ public final class Experiments {
     private Experiments() {}
 
     public static List<Experiment> all() {
-        return List.of();
+        return List.of(new OmnigrokMnist(), new OmnigrokAlpha(), new OmnigrokModAddSphere());
     }
 
     public static Optional<Experiment> find(String name) {
