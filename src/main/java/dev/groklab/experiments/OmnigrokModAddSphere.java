@@ -25,7 +25,7 @@ final class OmnigrokModAddSphere implements Experiment {
 
     @Override public Map<String, Object> run(ExperimentContext ctx) throws IOException {
         boolean q = ctx.quick();
-        int steps = ctx.steps(3000, 1500), eval = q ? 50 : 100;
+        int steps = ctx.steps(3000, 2500), eval = q ? 50 : 100;
         String be = OmnigrokSupport.backendName(ctx);
         TrainConfig sphere = q ? OmnigrokConfigs.smallModAdd(ALPHA, 0f, true, steps, eval, ctx.seed(), be)
                 : OmnigrokConfigs.nanda(ALPHA, 0f, true, steps, eval, ctx.seed(), be);
