@@ -2,7 +2,10 @@ package dev.groklab.cli;
 
 import dev.groklab.data.Task;
 import dev.groklab.train.Exploration;
+import dev.groklab.train.Loss;
+import dev.groklab.train.Omnigrok;
 import dev.groklab.train.TrainConfig;
+import dev.groklab.train.TrainData;
 import picocli.CommandLine.Option;
 
 import java.util.ArrayList;
@@ -17,25 +20,30 @@ final class TrainOptions {
     @Option(names = "--preset", description = "Start from a named configuration: ${COMPLETION-CANDIDATES}.")
     Preset preset;
 
-    @Option(names = "--task", description = "Operation: add, sub, div, mul, x2+y2, x2+xy+y2, x2+xy+y2+x, x3+xy, x3+xy2+y, div-or-sub, s5, s5-conj, s5-xyx (default add).")
+    @Option(names = "--task", description = "Operation: add, sub, div, mul, x2+y2, x2+xy+y2, x2+xy+y2+x, x3+xy, x3+xy2+y, div-or-sub, s5, s5-conj, s5-xyx; or mnist: image classification from --data-dir (default add).")
     String task;
+    @Option(names = "--data-dir", description = "MNIST-format IDX files for --task mnist (default /usr/share/datasets/fashion-mnist, from the Debian package dataset-fashion-mnist).") String dataDir;
+    @Option(names = "--train-count", description = "Training images for --task mnist, a seeded subset (default 1000).") Integer trainCount;
     @Option(names = "--p", description = "Modulus (prime for division tasks; default 97).") Integer p;
     @Option(names = "--frac", description = "Fraction of the table used for training, in (0, 1) (default 0.3).") Double frac;
     @Option(names = "--split-seed", description = "Seed of the train/test split and minibatch order (default 0).") Long splitSeed;
     @Option(names = "--op-token", arity = "0..1", description = "Inputs [x, op, y, =] instead of [x, y, =].") Boolean opToken;
 
-    @Option(names = "--model", description = "transformer, mlp (learned embeddings), mlp-onehot (default transformer).") String model;
+    @Option(names = "--model", description = "transformer, mlp (learned embeddings; dense input for mnist), mlp-onehot (default transformer; mlp for mnist).") String model;
     @Option(names = "--layers", description = "Transformer blocks (default 1).") Integer layers;
     @Option(names = "--d-model", description = "Residual width (default 128).") Integer dModel;
     @Option(names = "--heads", description = "Attention heads (default 4).") Integer heads;
     @Option(names = "--d-mlp", description = "Transformer MLP width (default 4·d_model).") Integer dMlp;
     @Option(names = "--act", description = "relu or gelu (default relu).") String act;
     @Option(names = "--layer-norm", arity = "0..1", description = "LayerNorm before attention, MLP and readout (default off).") Boolean layerNorm;
-    @Option(names = "--biases", arity = "0..1", description = "Bias vectors in linear layers (default off).") Boolean biases;
+    @Option(names = "--biases", arity = "0..1", description = "Bias vectors in linear layers (default off; on for mnist, as PyTorch's nn.Linear).") Boolean biases;
     @Option(names = "--dropout", description = "Dropout after attention and MLP outputs (default 0).") Double dropout;
     @Option(names = "--init-scale", description = "Multiply every parameter by this factor after initialization (Omnigrok's alpha; default 1).") Double initScale;
     @Option(names = "--embed", description = "MLP token embedding width (default 12 for mlp).") Integer embed;
     @Option(names = "--hidden", split = ",", description = "MLP hidden widths, e.g. 200,200 (default 48).") int[] hidden;
+
+    @Option(names = "--loss", description = "ce (cross-entropy) or mse (mean squared error against one-hot targets) (default ce).") String loss;
+    @Option(names = "--constrain-norm", arity = "0..1", description = "After every step rescale each model's weights to their total L2 norm at initialization (after --init-scale).") Boolean constrainNorm;
 
     @Option(names = "--optimizer", description = "adamw (decoupled decay), adam (L2 decay in the gradient), sgd, hmc (Hamiltonian Monte Carlo on the full-batch loss) (default adamw).") String optimizer;
     @Option(names = "--lr", split = ",", description = "Learning rate(s); a list trains one model per value (default 1e-3).") List<Float> lr;
@@ -69,7 +77,7 @@ final class TrainOptions {
     @Option(names = "--hmc-step", paramLabel = "EPS", description = "Leapfrog step size (default: the learning rate).") Double hmcStep;
     @Option(names = "--hmc-temperature", paramLabel = "T", description = "HMC temperature (default: by equipartition, T = 2*N_train*L0/params, L0 the starting training loss).") Double hmcTemperature;
 
-    enum Preset { nanda, power, grok }
+    enum Preset { nanda, power, grok, omnigrok }
 
     private static <T> T pick(T explicit, T preset, T fallback) {
         return explicit != null ? explicit : preset != null ? preset : fallback;
@@ -80,7 +88,14 @@ final class TrainOptions {
         Preset pr = preset != null ? preset : fallbackPreset;
         TrainOptions d = pr == null ? new TrainOptions() : presetValues(pr);
         String taskName = pick(task, d.task, "add");
-        Task.parse(taskName);
+        boolean images = TrainData.isImageTask(taskName);
+        if (!images) Task.parse(taskName);
+        String lossName = pick(loss, d.loss, "ce");
+        Loss.parse(lossName);
+        int tc = pick(trainCount, d.trainCount, Omnigrok.DEFAULT.trainCount());
+        if (tc < 1) throw new IllegalArgumentException("--train-count must be >= 1, got " + tc);
+        Omnigrok og = new Omnigrok(pick(constrainNorm, d.constrainNorm, false), lossName,
+                pick(dataDir, d.dataDir, Omnigrok.DEFAULT.dataDir()), tc);
         int pp = pick(p, d.p, 97);
         double fr = pick(frac, d.frac, 0.3);
         if (!(fr > 0 && fr < 1)) throw new IllegalArgumentException("--frac must be in (0, 1), got " + fr);
@@ -108,20 +123,20 @@ final class TrainOptions {
         String opt = pick(optimizer, d.optimizer, "adamw");
         int st = pick(steps, d.steps, 10000);
         int bt = pick(batch, d.batch, 0);
-        if (pr == Preset.power && batch == null) {
+        if (pr == Preset.power && batch == null && !images) {
             bt = powerBatch((int) Math.round(fr * Task.parse(taskName).rowCount(pp)));
         }
         if (bt < 0) throw new IllegalArgumentException("--batch must be >= 0 (0 = full batch), got " + bt);
         TrainConfig base = new TrainConfig(taskName, pp, fr, pick(splitSeed, d.splitSeed, 0L), pick(opToken, d.opToken, false),
-                pick(model, d.model, "transformer"), pick(layers, d.layers, 1), dm, pick(heads, d.heads, 4),
+                pick(model, d.model, images ? "mlp" : "transformer"), pick(layers, d.layers, 1), dm, pick(heads, d.heads, 4),
                 pick(dMlp, d.dMlp, 4 * dm), pick(act, d.act, "relu"), pick(layerNorm, d.layerNorm, false),
-                pick(biases, d.biases, false), pick(dropout, d.dropout, 0.0), pick(embed, d.embed, 12),
+                pick(biases, d.biases, images), pick(dropout, d.dropout, 0.0), pick(embed, d.embed, 12),
                 pick(hidden, d.hidden, new int[]{48}), opt, null, null, null,
                 pick(beta1, d.beta1, 0.9f), pick(beta2, d.beta2, 0.98f), pick(eps, d.eps, 1e-8f),
                 pick(momentum, d.momentum, 0f), pick(nesterov, d.nesterov, false), pick(coupledWd, d.coupledWd, false),
                 pick(wdToInit, d.wdToInit, false), pick(schedule, d.schedule, "constant"), pick(warmup, d.warmup, 10),
                 jumpF, jumpS, st, bt, pick(evalEvery, d.evalEvery, 100), pick(checkpointEvery, d.checkpointEvery, 1000),
-                pick(backend, d.backend, "auto"), pick(initScale, d.initScale, 1.0));
+                pick(backend, d.backend, "auto"), pick(initScale, d.initScale, 1.0), Exploration.NONE, og);
         return TrainConfig.grid(base, seedList, lrs, wds).withExplore(exploration(d));
     }
 
@@ -155,6 +170,14 @@ final class TrainOptions {
                 o.act = "relu"; o.optimizer = "adamw"; o.lr = List.of(5e-3f); o.wd = List.of(3f);
                 o.beta1 = 0.9f; o.beta2 = 0.98f; o.warmup = 10; o.batch = 0; o.steps = 2000; o.evalEvery = 50;
                 o.checkpointEvery = 500;
+            }
+            case omnigrok -> {
+                // Omnigrok's MNIST grokking: 1,000 images, depth-3 width-200 ReLU MLP (PyTorch init) ×8,
+                // MSE on one-hot targets, AdamW lr 1e-3 (PyTorch's default betas) wd 0.01, batch 200.
+                o.task = TrainData.IMAGES; o.trainCount = 1000; o.model = "mlp"; o.hidden = new int[]{200, 200};
+                o.act = "relu"; o.biases = true; o.loss = "mse"; o.initScale = 8.0; o.optimizer = "adamw";
+                o.lr = List.of(1e-3f); o.wd = List.of(0.01f); o.beta1 = 0.9f; o.beta2 = 0.999f; o.eps = 1e-8f;
+                o.warmup = 0; o.batch = 200; o.steps = 100000; o.evalEvery = 500; o.checkpointEvery = 10000;
             }
         }
         return o;

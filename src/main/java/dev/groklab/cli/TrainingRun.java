@@ -2,8 +2,6 @@ package dev.groklab.cli;
 
 import dev.groklab.backend.Backend;
 import dev.groklab.backend.Backends;
-import dev.groklab.data.AlgorithmicDataset;
-import dev.groklab.data.Task;
 import dev.groklab.io.Json;
 import dev.groklab.io.MetricsCsv;
 import dev.groklab.io.RunDirectory;
@@ -13,6 +11,7 @@ import dev.groklab.tensor.Tensor;
 import dev.groklab.train.DivergedException;
 import dev.groklab.train.RunRecorder;
 import dev.groklab.train.TrainConfig;
+import dev.groklab.train.TrainData;
 import dev.groklab.train.Trainer;
 
 import java.io.IOException;
@@ -31,8 +30,7 @@ final class TrainingRun {
 
     static Outcome start(TrainConfig cfg, Path out, String name, boolean quiet, PrintStream log) throws IOException {
         Backend be = BackendChoice.resolve(cfg.backend());
-        Task task = Task.parse(cfg.task());
-        AlgorithmicDataset data = AlgorithmicDataset.build(task, cfg.p(), cfg.trainFraction(), cfg.splitSeed(), cfg.opToken());
+        TrainData data = TrainData.load(cfg);
         try (Scope scope = Scope.open()) {
             // Build everything that can reject the configuration before anything is written.
             Trainer trainer = new Trainer(be, cfg, data);
@@ -59,7 +57,7 @@ final class TrainingRun {
         TrainConfig cfg = Json.mapper().treeToValue(root.get("config"), TrainConfig.class);
         if (moreSteps != null) cfg = withSteps(cfg, moreSteps);
         Backend be = BackendChoice.resolve(cfg.backend());
-        AlgorithmicDataset data = AlgorithmicDataset.build(Task.parse(cfg.task()), cfg.p(), cfg.trainFraction(), cfg.splitSeed(), cfg.opToken());
+        TrainData data = TrainData.load(cfg);
         int step = (int) (long) dir.latestCheckpoint().map(RunDirectory::checkpointStep).orElse(-1L);
         try (Scope scope = Scope.open()) {
             return run(be, cfg, new Trainer(be, cfg, data), dir, step, quiet, log);

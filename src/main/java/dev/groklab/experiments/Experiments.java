@@ -8,7 +8,8 @@ public final class Experiments {
     private Experiments() {}
 
     public static List<Experiment> all() {
-        return List.of(new LowLossExperiment(), new LrJumpExperiment(), new SaliencyExperiment());
+        return List.of(new LowLossExperiment(), new LrJumpExperiment(), new SaliencyExperiment(),
+                new OmnigrokMnist(), new OmnigrokAlpha(), new OmnigrokModAddSphere());
     }
 
     public static Optional<Experiment> find(String name) {

@@ -45,7 +45,7 @@ public final class LrJumpExperiment implements Experiment {
                 String name = task + "-" + r.label.replace(' ', '-').replace("@", "-at-");
                 TrainConfig cfg = config(task, r, steps, ctx.seed(), ctx.backend().device().name());
                 Map<String, Object> summary = Runs.train(ctx, name, cfg);
-                curves.addAll(Runs.curves(ctx.sub(name), r.label));
+                curves.addAll(Runs.series(ctx, name, r.label));
                 @SuppressWarnings("unchecked")
                 Map<String, Object> model = ((List<Map<String, Object>>) summary.get("models")).get(0);
                 Map<String, Object> row = new LinkedHashMap<>();

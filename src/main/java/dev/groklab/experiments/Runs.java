@@ -1,7 +1,5 @@
 package dev.groklab.experiments;
 
-import dev.groklab.data.AlgorithmicDataset;
-import dev.groklab.data.Task;
 import dev.groklab.io.Json;
 import dev.groklab.io.RunDirectory;
 import dev.groklab.tensor.Scope;
@@ -9,17 +7,18 @@ import dev.groklab.train.DivergedException;
 import dev.groklab.train.Progress;
 import dev.groklab.train.RunRecorder;
 import dev.groklab.train.TrainConfig;
+import dev.groklab.train.TrainData;
 import dev.groklab.train.Trainer;
 
 import dev.groklab.io.CurvePlot;
 import dev.groklab.io.MetricsCsv;
+import dev.groklab.train.ModelCurves;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** One training run of an experiment, into its own sub-directory (config, metrics, curves, summary). */
@@ -32,8 +31,7 @@ public final class Runs {
      * is reported in its status, not thrown.
      */
     public static Map<String, Object> train(ExperimentContext ctx, String name, TrainConfig cfg) throws IOException {
-        AlgorithmicDataset data = AlgorithmicDataset.build(Task.parse(cfg.task()), cfg.p(), cfg.trainFraction(),
-                cfg.splitSeed(), cfg.opToken());
+        TrainData data = TrainData.load(cfg);
         try (Scope scope = Scope.open()) {
             Trainer trainer = new Trainer(ctx.backend(), cfg, data);
             RunDirectory dir = RunDirectory.open(ctx.sub(name), false);
@@ -57,29 +55,42 @@ public final class Runs {
         }
     }
 
-    /** The curves of every model in a run's metrics.csv, labelled {@code label} (and the model index if several). */
-    public static List<CurvePlot.Series> curves(Path runDir, String label) throws IOException {
-        List<String> lines = Files.readAllLines(runDir.resolve("metrics.csv"));
+    /** The evaluation history of each model of run {@code name}, read back from its metrics.csv. */
+    public static List<ModelCurves> curves(ExperimentContext ctx, String name) throws IOException {
+        List<String> lines = Files.readAllLines(ctx.sub(name).resolve("metrics.csv"));
         List<String> head = MetricsCsv.parseLine(lines.get(0));
-        int cStep = head.indexOf("step"), cModel = head.indexOf("model"), cTrA = head.indexOf("train_acc"),
-                cTeA = head.indexOf("test_acc"), cTrL = head.indexOf("train_loss"), cTeL = head.indexOf("test_loss"),
-                cW = head.indexOf("weight_norm");
-        Map<Integer, List<double[]>> rows = new LinkedHashMap<>();
+        int[] col = {head.indexOf("step"), head.indexOf("train_acc"), head.indexOf("test_acc"), head.indexOf("train_loss"),
+                head.indexOf("test_loss"), head.indexOf("weight_norm")};
+        int cModel = head.indexOf("model");
+        List<ModelCurves> out = new ArrayList<>();
         for (String line : lines.subList(1, lines.size())) {
             if (line.isBlank()) continue;
             List<String> f = MetricsCsv.parseLine(line);
-            double[] r = {MetricsCsv.parseDouble(f.get(cStep)), MetricsCsv.parseDouble(f.get(cTrA)),
-                    MetricsCsv.parseDouble(f.get(cTeA)), MetricsCsv.parseDouble(f.get(cTrL)),
-                    MetricsCsv.parseDouble(f.get(cTeL)), MetricsCsv.parseDouble(f.get(cW))};
-            rows.computeIfAbsent(Integer.parseInt(f.get(cModel)), k -> new ArrayList<>()).add(r);
+            int m = Integer.parseInt(f.get(cModel));
+            while (out.size() <= m) out.add(new ModelCurves());
+            double[] v = new double[col.length];
+            for (int i = 0; i < col.length; i++) v[i] = MetricsCsv.parseDouble(f.get(col[i]));
+            out.get(m).add((int) v[0], v[1], v[2], v[3], v[4], v[5]);
         }
+        return out;
+    }
+
+    /** The first evaluated step whose value in column {@code c} reaches {@code threshold}, or null. */
+    public static Integer firstStep(ModelCurves curves, int c, double threshold) {
+        double[] steps = curves.column(ModelCurves.STEP), v = curves.column(c);
+        for (int i = 0; i < v.length; i++) if (v[i] >= threshold) return (int) steps[i];
+        return null;
+    }
+
+    /** Run {@code name}'s models as plot series labelled {@code label} (and the model index if several). */
+    public static List<CurvePlot.Series> series(ExperimentContext ctx, String name, String label) throws IOException {
+        List<ModelCurves> models = curves(ctx, name);
         List<CurvePlot.Series> out = new ArrayList<>();
-        for (var e : rows.entrySet()) {
-            List<double[]> r = e.getValue();
-            double[][] col = new double[6][r.size()];
-            for (int i = 0; i < r.size(); i++) for (int c = 0; c < 6; c++) col[c][i] = r.get(i)[c];
-            out.add(new CurvePlot.Series(rows.size() == 1 ? label : label + " #" + e.getKey(), col[0], col[1], col[2],
-                    col[3], col[4], col[5]));
+        for (int m = 0; m < models.size(); m++) {
+            ModelCurves c = models.get(m);
+            out.add(new CurvePlot.Series(models.size() == 1 ? label : label + " #" + m, c.column(ModelCurves.STEP),
+                    c.column(ModelCurves.TRAIN_ACC), c.column(ModelCurves.TEST_ACC), c.column(ModelCurves.TRAIN_LOSS),
+                    c.column(ModelCurves.TEST_LOSS), c.column(ModelCurves.WEIGHT_NORM)));
         }
         return out;
     }

@@ -30,6 +30,18 @@ public final class Init {
         return be.fromHost(data, withModels(seeds.length, shape));
     }
 
+    /** [M, shape...] with model m ~ U(−bound, bound) drawn from seeds[m]. */
+    public static Tensor uniform(Backend be, long[] seeds, String name, double bound, int... shape) {
+        int per = 1;
+        for (int d : shape) per *= d;
+        float[] data = new float[seeds.length * per];
+        for (int m = 0; m < seeds.length; m++) {
+            SplittableRandom r = rng(seeds[m], name);
+            for (int i = 0; i < per; i++) data[m * per + i] = (float) (bound * (2 * r.nextDouble() - 1));
+        }
+        return be.fromHost(data, withModels(seeds.length, shape));
+    }
+
     /** [M, shape...] filled with a constant (biases 0, LayerNorm gains 1). */
     public static Tensor constant(Backend be, int models, double value, int... shape) {
         Tensor t = be.empty(dev.groklab.tensor.DType.F32, withModels(models, shape));

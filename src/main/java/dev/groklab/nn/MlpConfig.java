@@ -7,8 +7,13 @@ package dev.groklab.nn;
  */
 public record MlpConfig(int vocab, int seqLen, int classes, int embed, int[] hidden, Activation act, boolean biases) {
     public MlpConfig {
+        checkHidden(hidden);
+        if (embed < 0) throw new IllegalArgumentException("--embed must be >= 0, got " + embed);
+    }
+
+    /** The --hidden rule every MLP shares: at least one layer, widths >= 1. */
+    public static void checkHidden(int[] hidden) {
         if (hidden.length == 0) throw new IllegalArgumentException("--hidden needs at least one layer width");
         for (int w : hidden) if (w < 1) throw new IllegalArgumentException("--hidden widths must be >= 1, got " + w);
-        if (embed < 0) throw new IllegalArgumentException("--embed must be >= 0, got " + embed);
     }
 }

@@ -1,21 +1,26 @@
 package dev.groklab.train;
 
 import dev.groklab.autodiff.Grad;
-import dev.groklab.autodiff.Ops;
 import dev.groklab.autodiff.Var;
 import dev.groklab.backend.Backend;
 import dev.groklab.nn.Model;
 import dev.groklab.tensor.Scope;
 import dev.groklab.tensor.Tensor;
 
-/** Mean cross-entropy and accuracy of every model on a split, in bounded-memory chunks. */
+/** Mean loss (cross-entropy or MSE) and argmax accuracy of every model on a split, in bounded-memory chunks. */
 public final class Evaluator {
     /** Per-model loss and accuracy. */
     public record Scores(double[] loss, double[] accuracy) {}
 
     private final int chunkRows;
+    private final Loss lossFn;
 
-    public Evaluator(int chunkRows) { this.chunkRows = chunkRows; }
+    public Evaluator(int chunkRows) { this(chunkRows, Loss.CE); }
+
+    public Evaluator(int chunkRows, Loss loss) {
+        this.chunkRows = chunkRows;
+        this.lossFn = loss;
+    }
 
     public Scores evaluate(Backend be, Model model, Split split) {
         int m = model.models();
@@ -27,7 +32,7 @@ public final class Evaluator {
                     Split part = split.count() <= chunkRows ? split : split.rows(be, range(from, to));
                     int rows = to - from;
                     Var logits = model.logits(part.ids(), rows, false, 0);
-                    Var ce = Ops.crossEntropy(logits, part.labels());
+                    Var ce = lossFn.perRow(logits, part);
                     Tensor ceHost = be.toHost(ce.value());
                     Tensor lHost = be.toHost(logits.value());
                     accumulate(ceHost.toFloatArray(), lHost.toFloatArray(), part.hostLabels(), m, rows, loss, correct);

@@ -2,6 +2,7 @@ package dev.groklab.train;
 
 import dev.groklab.backend.Backend;
 import dev.groklab.nn.Activation;
+import dev.groklab.nn.DenseMlp;
 import dev.groklab.nn.Mlp;
 import dev.groklab.nn.MlpConfig;
 import dev.groklab.nn.Model;
@@ -23,5 +24,13 @@ public final class ModelFactory {
             case "mlp-onehot" -> new Mlp(be, new MlpConfig(vocab, seqLen, classes, 0, c.hidden(), act, c.biases()), c.seeds());
             default -> throw new IllegalArgumentException("--model: unknown '" + c.model() + "' (allowed: " + ALLOWED + ")");
         };
+    }
+
+    /** A model on dense features (images): only the MLP takes them. */
+    public static Model dense(Backend be, TrainConfig c, int inputs, int classes) {
+        if (!c.model().equals("mlp")) {
+            throw new IllegalArgumentException("--model: --task " + c.task() + " takes mlp (a dense-input MLP), got '" + c.model() + "'");
+        }
+        return new DenseMlp(be, inputs, classes, c.hidden(), Activation.parse(c.act()), c.biases(), c.seeds());
     }
 }

@@ -41,6 +41,17 @@ public final class Norms {
         return out;
     }
 
+    /** Total L2 norm of all parameters, per model. */
+    public static double[] totals(Backend be, Params params, int models) {
+        double[] out = new double[models];
+        for (Var v : params.vars()) {
+            double[] s = squares(be, v.value(), models);
+            for (int m = 0; m < models; m++) out[m] += s[m];
+        }
+        for (int m = 0; m < models; m++) out[m] = Math.sqrt(out[m]);
+        return out;
+    }
+
     public static double[] gradients(Backend be, Params params, int models) {
         double[] out = new double[models];
         for (Var v : params.vars()) {

@@ -137,8 +137,16 @@ public final class RunRecorder implements RunOutputs, AutoCloseable {
         summary.put("threshold", ModelCurves.THRESHOLD);
         summary.put("models", models);
         Json.write(dir.summary(), summary);
-        CurvePlot.write(dir.curves(), series, cfg.task() + " mod " + cfg.p() + ", " + cfg.model() + ", frac " + cfg.trainFraction());
+        CurvePlot.write(dir.curves(), series, title(cfg));
         return summary;
+    }
+
+    static String title(TrainConfig c) {
+        if (TrainData.isImageTask(c.task())) {
+            return "images (" + c.omnigrok().trainCount() + " train), " + c.model() + ", " + c.omnigrok().loss()
+                    + ", init ×" + c.initScale() + (c.omnigrok().constrainNorm() ? ", norm fixed" : "");
+        }
+        return c.task() + " mod " + c.p() + ", " + c.model() + ", frac " + c.trainFraction();
     }
 
     private String label(int m) {

@@ -4,8 +4,7 @@ import java.util.List;
 
 /**
  * Every resolved option of a training run. Model m of the ensemble uses seeds[m], lr[m] and
- * weightDecay[m] (the grid of --seeds × --lr × --wd, flattened). {@code explore} holds the
- * low-loss-set options (null reads as {@link Exploration#NONE}, e.g. from older config files).
+ * weightDecay[m] (the grid of --seeds × --lr × --wd, flattened).
  */
 public record TrainConfig(
         String task, int p, double trainFraction, long splitSeed, boolean opToken,
@@ -15,13 +14,15 @@ public record TrainConfig(
         float momentum, boolean nesterov, boolean coupledDecay, boolean decayToInit,
         String schedule, int warmup, double lrJumpFactor, int lrJumpStep,
         int steps, int batch, int evalEvery, int checkpointEvery, String backend, double initScale,
-        Exploration explore) {
+        Exploration explore, Omnigrok omnigrok) {
 
     public TrainConfig {
+        // configs written before these options existed
         if (explore == null) explore = Exploration.NONE;
+        if (omnigrok == null) omnigrok = Omnigrok.DEFAULT;
     }
 
-    /** Without exploration options. */
+    /** Without exploration or Omnigrok options. */
     public TrainConfig(String task, int p, double trainFraction, long splitSeed, boolean opToken,
                        String model, int layers, int dModel, int heads, int dMlp, String act, boolean layerNorm, boolean biases,
                        double dropout, int embed, int[] hidden,
@@ -32,7 +33,7 @@ public record TrainConfig(
         this(task, p, trainFraction, splitSeed, opToken, model, layers, dModel, heads, dMlp, act, layerNorm, biases, dropout,
                 embed, hidden, optimizer, lr, weightDecay, seeds, beta1, beta2, eps, momentum, nesterov, coupledDecay,
                 decayToInit, schedule, warmup, lrJumpFactor, lrJumpStep, steps, batch, evalEvery, checkpointEvery, backend,
-                initScale, Exploration.NONE);
+                initScale, Exploration.NONE, Omnigrok.DEFAULT);
     }
 
     /** Without an init scale (α = 1). */
@@ -50,12 +51,20 @@ public record TrainConfig(
 
     public int models() { return seeds.length; }
 
-    /** The same configuration with other exploration options. */
+    /** The same run with other exploration options. */
     public TrainConfig withExplore(Exploration e) {
         return new TrainConfig(task, p, trainFraction, splitSeed, opToken, model, layers, dModel, heads, dMlp, act, layerNorm,
                 biases, dropout, embed, hidden, optimizer, lr, weightDecay, seeds, beta1, beta2, eps, momentum, nesterov,
                 coupledDecay, decayToInit, schedule, warmup, lrJumpFactor, lrJumpStep, steps, batch, evalEvery,
-                checkpointEvery, backend, initScale, e);
+                checkpointEvery, backend, initScale, e, omnigrok);
+    }
+
+    /** The same run with other Omnigrok options. */
+    public TrainConfig withOmnigrok(Omnigrok o) {
+        return new TrainConfig(task, p, trainFraction, splitSeed, opToken, model, layers, dModel, heads, dMlp, act, layerNorm,
+                biases, dropout, embed, hidden, optimizer, lr, weightDecay, seeds, beta1, beta2, eps, momentum, nesterov,
+                coupledDecay, decayToInit, schedule, warmup, lrJumpFactor, lrJumpStep, steps, batch, evalEvery,
+                checkpointEvery, backend, initScale, explore, o);
     }
 
     public boolean fullBatch() { return batch <= 0; }
@@ -71,6 +80,6 @@ public record TrainConfig(
                 base.dModel, base.heads, base.dMlp, base.act, base.layerNorm, base.biases, base.dropout, base.embed, base.hidden,
                 base.optimizer, l, w, s, base.beta1, base.beta2, base.eps, base.momentum, base.nesterov, base.coupledDecay,
                 base.decayToInit, base.schedule, base.warmup, base.lrJumpFactor, base.lrJumpStep, base.steps, base.batch,
-                base.evalEvery, base.checkpointEvery, base.backend, base.initScale, base.explore);
+                base.evalEvery, base.checkpointEvery, base.backend, base.initScale, base.explore, base.omnigrok);
     }
 }

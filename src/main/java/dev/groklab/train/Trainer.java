@@ -4,6 +4,7 @@ import dev.groklab.autodiff.Ops;
 import dev.groklab.autodiff.Var;
 import dev.groklab.backend.Backend;
 import dev.groklab.data.AlgorithmicDataset;
+import dev.groklab.data.MnistData;
 import dev.groklab.nn.Model;
 import dev.groklab.nn.Params;
 import dev.groklab.optim.AdamW;
@@ -20,7 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Trains an ensemble on an algorithmic dataset: forward, backward and the fused optimizer step
+ * Trains an ensemble on an algorithmic dataset or on images: forward, backward and the fused optimizer step
  * every step; evaluation, metrics and checkpoints every few. Every step runs in its own
  * {@link Scope}, so memory stays flat however long the run. Construct inside a long-lived scope
  * (weights and optimizer state live there).
@@ -36,22 +37,34 @@ public final class Trainer {
     private final Schedule schedule;
     private final Split train, test;
     private final LowLossMethods lowLoss;
-    private final Evaluator evaluator = new Evaluator(4096);
+    private final Loss loss;
+    private final Evaluator evaluator;
+    private final NormConstraint sphere;
     private int step;
 
-    public Trainer(Backend be, TrainConfig cfg, AlgorithmicDataset data) {
+    public Trainer(Backend be, TrainConfig cfg, AlgorithmicDataset data) { this(be, cfg, new TrainData.Tokens(data)); }
+
+    public Trainer(Backend be, TrainConfig cfg, TrainData data) {
         this.be = be;
         this.cfg = cfg;
         if (cfg.steps() < 1) throw new IllegalArgumentException("--steps must be >= 1, got " + cfg.steps());
         if (cfg.evalEvery() < 1) throw new IllegalArgumentException("--eval-every must be >= 1, got " + cfg.evalEvery());
         if (!(cfg.initScale() > 0)) throw new IllegalArgumentException("--init-scale must be > 0, got " + cfg.initScale());
-        this.model = ModelFactory.build(be, cfg, data.vocab(), data.seqLen(), data.classes());
+        this.loss = Loss.parse(cfg.omnigrok().loss());
+        this.evaluator = new Evaluator(4096, loss);
+        this.model = switch (data) {
+            case TrainData.Tokens t -> ModelFactory.build(be, cfg, t.data().vocab(), t.data().seqLen(), t.data().classes());
+            case TrainData.Images i -> ModelFactory.dense(be, cfg, i.data().pixels(), i.data().classes());
+        };
         this.params = model.params();
         if (cfg.initScale() != 1) {
             // Omnigrok's α: every parameter scaled after the usual initialization.
             for (var v : params.vars()) be.scalar(dev.groklab.backend.ScalarOp.MUL, v.value(), cfg.initScale(), v.value());
         }
         if (cfg.explore().initFrom() != null) InitFrom.load(params, model.models(), cfg.explore().initFrom());
+        // Captured from the starting weights (fresh and deterministic, or the --init-from checkpoint's),
+        // so a resumed run gets the same targets.
+        this.sphere = cfg.omnigrok().constrainNorm() ? NormConstraint.capture(be, params, model.models()) : null;
         this.schedule = new Schedule(cfg.schedule(), cfg.warmup(), cfg.steps(), cfg.lrJumpFactor(), cfg.lrJumpStep());
         Decay decay = cfg.decayToInit() ? Decay.towardInit(cfg.weightDecay(), params) : Decay.towardZero(cfg.weightDecay());
         this.optimizer = switch (cfg.optimizer()) {
@@ -62,8 +75,18 @@ public final class Trainer {
             default -> throw new IllegalArgumentException("--optimizer: unknown '" + cfg.optimizer() + "' (allowed: " + OPTIMIZERS + ")");
         };
         this.lowLoss = new LowLossMethods(be, cfg, params);
-        this.train = split(data, "train", data.trainIdx());
-        this.test = split(data, "test", data.testIdx());
+        switch (data) {
+            case TrainData.Tokens t -> {
+                this.train = split(t.data(), "train", t.data().trainIdx());
+                this.test = split(t.data(), "test", t.data().testIdx());
+            }
+            case TrainData.Images i -> {
+                MnistData d = i.data();
+                int classes = loss == Loss.MSE ? d.classes() : 0;
+                this.train = Split.features(be, "train", d.trainImages(), d.pixels(), d.trainLabels(), classes);
+                this.test = Split.features(be, "test", d.testImages(), d.pixels(), d.testLabels(), classes);
+            }
+        }
         if (!cfg.fullBatch() && cfg.batch() > train.count()) {
             throw new IllegalArgumentException("--batch " + cfg.batch() + " exceeds the " + train.count() + " training examples");
         }
@@ -77,7 +100,7 @@ public final class Trainer {
             labels[i] = data.labels()[rows[i]];
         }
         int[] ids = model.inputIds(seq, t);
-        return Split.of(be, name, ids, ids.length / Math.max(1, rows.length), labels);
+        return Split.of(be, name, ids, ids.length / Math.max(1, rows.length), labels, loss == Loss.MSE ? data.classes() : 0);
     }
 
     public Model model() { return model; }
@@ -87,6 +110,9 @@ public final class Trainer {
     public Split trainSplit() { return train; }
 
     public Split testSplit() { return test; }
+
+    /** The constrained-norm targets per model, or null when the norm is free. */
+    public double[] normTargets() { return sphere == null ? null : sphere.targets(); }
 
     /** Weights and optimizer state by name, as checkpoints store them. */
     public LinkedHashMap<String, Tensor> state() {
@@ -166,12 +192,12 @@ public final class Trainer {
         try (Scope sc = Scope.open()) {
             if (lowLoss.isHmc()) {
                 // Deterministic full-batch potential: no dropout inside a trajectory.
-                lowLoss.hmcStep(s, lr, train.count(), () -> Ops.mean(Ops.crossEntropy(
-                        model.logits(train.ids(), train.count(), false, s), train.labels()), false, 1));
+                lowLoss.hmcStep(s, lr, train.count(), () -> Ops.mean(loss.perRow(
+                        model.logits(train.ids(), train.count(), false, s), train), false, 1));
             } else {
                 Split batch = cfg.fullBatch() ? train : train.rows(be, batchRows(s));
                 Var logits = model.logits(batch.ids(), batch.count(), true, s);
-                Var perModel = Ops.mean(Ops.crossEntropy(logits, batch.labels()), false, 1);
+                Var perModel = Ops.mean(loss.perRow(logits, batch), false, 1);
                 if (be.device().kind() == Device.Kind.CPU || withGradNorm) checkFinite(out, s, perModel.value());
                 Ops.sumAll(lowLoss.objective(perModel)).backward();
                 if (withGradNorm) gradNorm = Norms.gradients(be, params, model.models());
@@ -180,6 +206,7 @@ public final class Trainer {
                 params.zeroGrads();
             }
             lowLoss.afterUpdate(s);
+            if (sphere != null) sphere.apply(be, params);
         }
         step = s;
         return gradNorm;

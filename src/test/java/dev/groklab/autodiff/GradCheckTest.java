@@ -108,4 +108,13 @@ class GradCheckTest {
                 Ops.matmul(Ops.relu(Ops.add(Ops.matmul(v[0], v[1]), v[2])), v[3]), be.fromHost(targets, 5))),
                 x(5, 4), x(4, 6), x(6), x(6, 3));
     }
+
+    @Test void denseEnsembleMlpWithMse() {
+        // the image path: shared features [B, D] into per-model weights [M, D, H] and biases [M, 1, H], MSE against one-hot
+        Tensor features = x(5, 4);
+        Tensor oneHot = be.fromHost(new double[]{0, 1, 0, 1, 0, 0, 0, 0, 1, 0, 0, 1, 1, 0, 0}, 5, 3);
+        ok("dense mlp mse", v -> Ops.meanAll(Ops.mse(
+                Ops.add(Ops.matmul(Ops.relu(Ops.add(Ops.matmul(Var.constant(features), v[0]), v[1])), v[2]), v[3]),
+                Var.constant(oneHot))), x(2, 4, 6), x(2, 1, 6), x(2, 6, 3), x(2, 1, 3));
+    }
 }

@@ -74,4 +74,55 @@ class TrainCommandTest {
         assertEquals(21, Files.readAllLines(out.resolve("metrics.csv")).size());
         assertTrue(Files.exists(out.resolve("checkpoints/step-0000000040.safetensors")));
     }
+
+    @Test void omnigrokOptionsRejectBadValuesWithOneLine(@TempDir Path tmp) {
+        Path out = tmp.resolve("run");
+        badInput(out, "--data-dir", "train", "--task", "mnist", "--data-dir", tmp.resolve("absent").toString(), "--steps", "1");
+        badInput(out, "dataset-fashion-mnist", "train", "--task", "mnist", "--data-dir", tmp.resolve("absent").toString());
+        badInput(out, "--loss", "train", "--loss", "hinge", "--steps", "1");
+        badInput(out, "ce, mse", "train", "--loss", "hinge", "--steps", "1");
+        badInput(out, "--train-count", "train", "--task", "mnist", "--train-count", "0");
+        badInput(out, "--train-count", "train", "--task", "mnist", "--train-count", "many");
+        badInput(out, "--model", "train", "--task", "mnist", "--model", "transformer", "--steps", "1", "--train-count", "50",
+                "--data-dir", MnistFixtureDir.get(tmp).toString());
+        badInput(out, "--train-count", "train", "--task", "mnist", "--train-count", "100000",
+                "--data-dir", MnistFixtureDir.get(tmp).toString());
+    }
+
+    @Test void mnistTaskWritesTheRunDirectory(@TempDir Path tmp) throws Exception {
+        Path out = tmp.resolve("run");
+        Result r = run("train", "--task", "mnist", "--data-dir", MnistFixtureDir.get(tmp).toString(), "--train-count", "60",
+                "--hidden", "16,16", "--loss", "mse", "--init-scale", "2", "--constrain-norm", "--wd", "0",
+                "--batch", "20", "--steps", "20", "--eval-every", "10", "--quiet", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        for (String f : new String[]{"config.json", "metrics.csv", "summary.json", "curves.png"}) {
+            assertTrue(Files.size(out.resolve(f)) > 0, f);
+        }
+        JsonNode cfg = Json.read(out.resolve("config.json"));
+        assertEquals("mnist", cfg.get("config").get("task").asText());
+        assertEquals("mse", cfg.get("config").get("omnigrok").get("loss").asText());
+        assertTrue(cfg.get("config").get("omnigrok").get("constrainNorm").asBoolean());
+        assertEquals(60, cfg.get("train_examples").asInt());
+        var lines = Files.readAllLines(out.resolve("metrics.csv"));
+        assertEquals(4, lines.size());
+        // the norm column stays where step 0 put it
+        double n0 = Double.parseDouble(lines.get(1).split(",")[9]), n20 = Double.parseDouble(lines.get(3).split(",")[9]);
+        assertEquals(n0, n20, 1e-5 * n0);
+
+        Result again = run("train", "--resume", out.toString(), "--steps", "30", "--quiet");
+        assertEquals(0, again.code(), again.err());
+        assertEquals(5, Files.readAllLines(out.resolve("metrics.csv")).size());
+    }
+
+    /** A small learnable MNIST-format directory under the test's temp dir. */
+    private static final class MnistFixtureDir {
+        static Path get(Path tmp) {
+            try {
+                Path d = tmp.resolve("images");
+                return Files.isDirectory(d) ? d : dev.groklab.data.MnistFixture.write(d, 80, 30, 6, 1);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+    }
 }

@@ -41,7 +41,10 @@ class ResumeTest {
         int steps = 45;
         for (TrainConfig cfg : List.of(
                 TrainFixtures.mlp(23, 0.5, steps, 5, 7, 64, List.of(1L, 2L), List.of(3e-3f), List.of(1f)),
-                TrainFixtures.transformer(13, steps, List.of(5L)))) {
+                TrainFixtures.transformer(13, steps, List.of(5L)),
+                // the norm targets are recomputed from the fresh init, so a resumed sphere run matches too
+                TrainFixtures.mlp(23, 0.5, steps, 5, 7, 64, List.of(1L, 2L), List.of(3e-3f), List.of(0f))
+                        .withOmnigrok(Omnigrok.DEFAULT.withConstrainNorm(true).withLoss("mse")))) {
             killAndResume(cfg, steps, tmp);
         }
     }
@@ -57,7 +60,7 @@ class ResumeTest {
                 hmc.embed(), hmc.hidden(), "hmc", hmc.lr(), hmc.weightDecay(), hmc.seeds(), hmc.beta1(), hmc.beta2(), hmc.eps(),
                 hmc.momentum(), hmc.nesterov(), hmc.coupledDecay(), hmc.decayToInit(), hmc.schedule(), hmc.warmup(),
                 hmc.lrJumpFactor(), hmc.lrJumpStep(), hmc.steps(), hmc.batch(), hmc.evalEvery(), hmc.checkpointEvery(),
-                hmc.backend(), 1.0, new Exploration(null, 1e-4, 0, 0, 0, 0, 3, 0, 0)), 20, tmp);
+                hmc.backend(), 1.0).withExplore(new Exploration(null, 1e-4, 0, 0, 0, 0, 3, 0, 0)), 20, tmp);
     }
 
     private void killAndResume(TrainConfig cfg, int steps, Path tmp) throws Exception {
@@ -69,7 +72,7 @@ class ResumeTest {
                 uninterrupted = finalState(t);
             }
             int killAt = 8 + new Random().nextInt(steps - 10);
-            RunDirectory dir = RunDirectory.open(tmp.resolve(cfg.model() + cfg.optimizer() + killAt + "-" + System.nanoTime()), false);
+            RunDirectory dir = RunDirectory.open(tmp.resolve(cfg.model() + cfg.optimizer() + killAt + cfg.omnigrok().loss() + "-" + System.nanoTime()), false);
             try (Scope s = Scope.open()) {
                 Trainer t = new Trainer(be, cfg, data(cfg));
                 RunRecorder rec = new RunRecorder(dir, cfg, be, t.model().layerPrefixes());
