@@ -147,8 +147,11 @@ public final class WalkCommand implements Callable<Integer> {
     Integer burnIn;
     @Option(names = "--leapfrog", paramLabel = "N", description = "HMC leapfrog steps per proposal (default 10).")
     Integer leapfrog;
-    @Option(names = "--kernel", paramLabel = "K", description = "auto|simd|scalar for Brownian and SGD (default auto: simd from 1e8 walker-steps).")
+    @Option(names = "--kernel", paramLabel = "K", description = "auto|simd|scalar for Brownian and SGD on the CPU (default auto: simd from 1e8 walker-steps).")
     String kernel;
+    @Option(names = "--backend", paramLabel = "BACKEND", defaultValue = "cpu",
+            description = "cpu, opencl[:P:D] or cuda[:N]: the device that runs Brownian and SGD steps (HMC and graph walks: cpu only; default: ${DEFAULT-VALUE}).")
+    String backend;
     @Option(names = "--out", paramLabel = "DIR", description = "Run directory (default runs/walk-<preset>-<timestamp>).")
     Path out;
 
@@ -156,7 +159,7 @@ public final class WalkCommand implements Callable<Integer> {
         WalkConfig config = resolve();
         Path dir = out != null ? out : Path.of("runs", "walk-" + (preset == null ? "custom" : preset) + "-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        WalkResult r = Walk.run(config);
+        WalkResult r = Walk.run(config, WalkBackend.kernel(backend, config.dynamicsKind(), kernel));
         Files.createDirectories(dir);
         ObjectMapper json = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
                 .setSerializationInclusion(JsonInclude.Include.NON_NULL).enable(SerializationFeature.INDENT_OUTPUT);
