@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.groklab.walkers.GibbsGrid;
 import dev.groklab.walkers.GraphWalk;
 import dev.groklab.walkers.Histogram2D;
+import dev.groklab.walkers.LangevinKernel;
 import dev.groklab.walkers.Walk;
 import dev.groklab.walkers.WalkConfig;
 import dev.groklab.walkers.WalkResult;
@@ -159,7 +160,7 @@ public final class WalkCommand implements Callable<Integer> {
         WalkConfig config = resolve();
         Path dir = out != null ? out : Path.of("runs", "walk-" + (preset == null ? "custom" : preset) + "-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        WalkResult r = Walk.run(config, WalkBackend.kernel(backend, config.dynamicsKind(), kernel));
+        WalkResult r = Walk.run(config, deviceKernel(config));
         Files.createDirectories(dir);
         ObjectMapper json = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
                 .setSerializationInclusion(JsonInclude.Include.NON_NULL).enable(SerializationFeature.INDENT_OUTPUT);
@@ -170,6 +171,15 @@ public final class WalkCommand implements Callable<Integer> {
         drawPng(r, dir.resolve("heatmap.png"));
         printSummary(r.summary(), dir, spec.commandLine().getOut());
         return 0;
+    }
+
+    /** The device kernel --backend names (null on the CPU); a combination that cannot run is a usage error. */
+    private LangevinKernel deviceKernel(WalkConfig config) {
+        try {
+            return WalkBackend.kernel(backend, config.dynamicsKind(), kernel);
+        } catch (Errors.BadInput e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
     }
 
     /** The preset's values, overridden by explicit options, validated; bad values end as a usage error. */
