@@ -13,8 +13,8 @@
 // log and sqrt, 4 for sin and cos): normals agree to a few ulp and trajectories to fp32
 // tolerance, not bit for bit.
 //
-// The line normals come by value as float16 (PotentialForm.MAX_LINES = 16); the crossing
-// variants fix them to the axes. walkers_uniform: uniform starts in [-L, L)^2 from stream INIT
+// The line normals come by value as float16 (PotentialForm.MAX_LINES = 16), so a launch uploads
+// nothing; the crossing variant fixes them to the axes. walkers_uniform: uniform starts in [-L, L)^2 from stream INIT
 // (Walkers.uniform).
 #ifdef WALK_FP64
 #pragma OPENCL EXTENSION cl_khr_fp64 : enable
@@ -30,21 +30,19 @@ inline float walk_uniform(uint bits) { return (float) (bits >> 8) * 0x1.0p-24f; 
 // Philox.uniformOpenZero: (0, 1], safe for log.
 inline float walk_uniform_open_zero(uint bits) { return (float) ((bits >> 8) + 1u) * 0x1.0p-24f; }
 
-// PhiloxNormals.pair: (r cos t, r sin t), r = sqrt(-2 log u1), t = TWO_PI * u2.
+// PhiloxNormals.pair: (r cos t, r sin t), r = sqrt(-2 log u1), t = TWO_PI * u2. Separate sin and
+// cos rather than sincos: PoCL's float sincos ran several times slower than the two.
 inline float2 walk_normals(uint bitsU1, uint bitsU2) {
     float u1 = walk_uniform_open_zero(bitsU1);
     float t = 6.2831855f * walk_uniform(bitsU2);
 #ifdef WALK_FP64
     float l = (float) log((double) u1);
     float r = (float) sqrt((double) (-2.0f * l));
-    double cd;
-    double sd = sincos((double) t, &cd);
-    float c = (float) cd, s = (float) sd;
+    float c = (float) cos((double) t), s = (float) sin((double) t);
 #else
     float l = log(u1);
     float r = sqrt(-2.0f * l);
-    float c;
-    float s = sincos(t, &c);
+    float c = cos(t), s = sin(t);
 #endif
     return (float2)(r * c, r * s);
 }
@@ -57,21 +55,19 @@ inline float walk_wrap(float x, float l, int torus) {
     return x;
 }
 
-#define WALK_PARAMS int n, uint seed, int stepFrom, int steps, int lines, \
+#define WALK_SCALARS int n, uint seed, int stepFrom, int steps, int lines, \
     float dt, float sigma, float beta, float gw, float kq, float kcx, float kcy, float twoA, \
-    float px, float py, float halfWidth, int torus, int momentum, float16 nx16, float16 ny16, \
-    __global float* x0s, int x0Off, __global float* x1s, int x1Off, \
+    float px, float py, float halfWidth, int torus, int momentum
+#define WALK_BUFFERS __global float* x0s, int x0Off, __global float* x1s, int x1Off, \
     __global float* p0s, int p0Off, __global float* p1s, int p1Off
-#define WALK_ARGS n, seed, stepFrom, steps, lines, dt, sigma, beta, gw, kq, kcx, kcy, twoA, \
-    px, py, halfWidth, torus, momentum, nx16, ny16, x0s, x0Off, x1s, x1Off, p0s, p0Off, p1s, p1Off
+// Unpacked by component: passing a float16 on to a function changes the ABI on CPUs without AVX-512.
+#define WALK_UNPACK16(v, a) float a[16] = {v.s0, v.s1, v.s2, v.s3, v.s4, v.s5, v.s6, v.s7, \
+    v.s8, v.s9, v.sa, v.sb, v.sc, v.sd, v.se, v.sf}
 
 // `crossing` is a literal at each call, so the compiler folds the axis normals in.
-inline void langevin(WALK_PARAMS, const int crossing) {
+inline void langevin(WALK_SCALARS, const float* nx, const float* ny, WALK_BUFFERS, const int crossing) {
     int w = get_global_id(0);
     if (w >= n) return;
-    float nx[16], ny[16];
-    vstore16(nx16, 0, nx);
-    vstore16(ny16, 0, ny);
     float x0 = x0s[x0Off + w], x1 = x1s[x1Off + w];
     float v0 = momentum ? p0s[p0Off + w] : 0.0f, v1 = momentum ? p1s[p1Off + w] : 0.0f;
     int d = crossing ? 2 : lines;
@@ -112,9 +108,18 @@ inline void langevin(WALK_PARAMS, const int crossing) {
     }
 }
 
-__kernel void langevin_crossing(WALK_PARAMS) { langevin(WALK_ARGS, 1); }
+__kernel void langevin_crossing(WALK_SCALARS, float16 nx16, float16 ny16, WALK_BUFFERS) {
+    const float none[1] = {0.0f};
+    langevin(n, seed, stepFrom, steps, lines, dt, sigma, beta, gw, kq, kcx, kcy, twoA, px, py, halfWidth, torus, momentum,
+             none, none, x0s, x0Off, x1s, x1Off, p0s, p0Off, p1s, p1Off, 1);
+}
 
-__kernel void langevin_lines(WALK_PARAMS) { langevin(WALK_ARGS, 0); }
+__kernel void langevin_lines(WALK_SCALARS, float16 nx16, float16 ny16, WALK_BUFFERS) {
+    WALK_UNPACK16(nx16, nx);
+    WALK_UNPACK16(ny16, ny);
+    langevin(n, seed, stepFrom, steps, lines, dt, sigma, beta, gw, kq, kcx, kcy, twoA, px, py, halfWidth, torus, momentum,
+             nx, ny, x0s, x0Off, x1s, x1Off, p0s, p0Off, p1s, p1Off, 0);
+}
 
 __kernel void walkers_uniform(int n, uint seed, float halfWidth, __global float* x0, int x0Off,
                               __global float* x1, int x1Off) {
