@@ -19,7 +19,8 @@ import java.util.List;
 /**
  * Brownian walkers on the crossing potential on the torus (the seed-002 setting), in walker-steps
  * per second: the device kernel with the walkers held on the device, next to the CPU's SIMD
- * kernel. Every call advances all walkers by {@link #STEPS_PER_CALL} steps with fresh noise.
+ * kernel. Every call advances all walkers by {@link #STEPS_PER_CALL} steps with fresh noise; the
+ * device rows share one set of walkers (only the speed is measured).
  */
 public final class WalkerSuite {
     public static final int WALKERS = 1_000_000;
@@ -33,65 +34,65 @@ public final class WalkerSuite {
 
     private WalkerSuite() {}
 
-    /** The device rows (double and float Box–Muller where the device has both), then the CPU SIMD row. */
+    /**
+     * The device rows (double and float Box–Muller where the device has both), then the CPU SIMD
+     * row, their repetitions interleaved so that outside load hits all of them alike.
+     */
     public static List<Row> run(Backend be, int walkers, Timer.Settings s) {
-        List<Row> rows = new ArrayList<>();
-        switch (be) {
-            case OpenClBackend cl -> {
-                for (boolean exact : cl.info().fp64() ? new boolean[]{true, false} : new boolean[]{false}) {
-                    cl.setExactWalkerMath(exact);
-                    try {
-                        rows.add(device(be, "opencl, " + (exact ? "double" : "float") + " Box-Muller", walkers, s,
-                                (x0, x1) -> cl.uniformWalkers(SEED, HALF_WIDTH, x0, x1),
-                                (x0, x1, from) -> cl.langevin(STEP, x0, x1, null, null, from, STEPS_PER_CALL)));
-                    } finally {
-                        cl.setExactWalkerMath(true);
-                    }
-                }
-            }
-            case CudaBackend cu -> {
-                for (boolean exact : new boolean[]{true, false}) {
-                    cu.setExactWalkerMath(exact);
-                    try {
-                        rows.add(device(be, "cuda, " + (exact ? "double" : "float") + " Box-Muller", walkers, s,
-                                (x0, x1) -> cu.uniformWalkers(SEED, HALF_WIDTH, x0, x1),
-                                (x0, x1, from) -> cu.langevin(STEP, x0, x1, null, null, from, STEPS_PER_CALL)));
-                    } finally {
-                        cu.setExactWalkerMath(true);
-                    }
-                }
-            }
-            default -> { }
-        }
-        rows.add(cpu(walkers, s));
-        return rows;
-    }
-
-    private interface Start { void run(Tensor x0, Tensor x1); }
-
-    private interface Advance { void run(Tensor x0, Tensor x1, int stepFrom); }
-
-    private static Row device(Backend be, String name, int walkers, Timer.Settings s, Start start, Advance advance) {
         try (Scope scope = Scope.open()) {
-            Tensor x0 = be.empty(DType.F32, walkers), x1 = be.empty(DType.F32, walkers);
-            start.run(x0, x1);
-            int[] from = {0};
-            Timer.Result t = Timer.measure(() -> {
-                advance.run(x0, x1, from[0]);
-                from[0] += STEPS_PER_CALL;
-            }, s, be::synchronize);
-            return row(name, walkers, t);
+            List<String> names = new ArrayList<>();
+            List<Runnable> ops = new ArrayList<>();
+            switch (be) {
+                case OpenClBackend cl -> {
+                    Tensor x0 = be.empty(DType.F32, walkers), x1 = be.empty(DType.F32, walkers);
+                    cl.uniformWalkers(SEED, HALF_WIDTH, x0, x1);
+                    for (boolean exact : cl.info().fp64() ? new boolean[]{true, false} : new boolean[]{false}) {
+                        names.add("opencl, " + (exact ? "double" : "float") + " Box-Muller");
+                        ops.add(stepper(from -> {
+                            cl.setExactWalkerMath(exact);
+                            cl.langevin(STEP, x0, x1, null, null, from, STEPS_PER_CALL);
+                        }));
+                    }
+                }
+                case CudaBackend cu -> {
+                    Tensor x0 = be.empty(DType.F32, walkers), x1 = be.empty(DType.F32, walkers);
+                    cu.uniformWalkers(SEED, HALF_WIDTH, x0, x1);
+                    for (boolean exact : new boolean[]{true, false}) {
+                        names.add("cuda, " + (exact ? "double" : "float") + " Box-Muller");
+                        ops.add(stepper(from -> {
+                            cu.setExactWalkerMath(exact);
+                            cu.langevin(STEP, x0, x1, null, null, from, STEPS_PER_CALL);
+                        }));
+                    }
+                }
+                default -> { }
+            }
+            Walkers w = Walkers.uniform(walkers, HALF_WIDTH, SEED);
+            names.add("cpu simd");
+            ops.add(stepper(from -> BrownianKernelSimd.INSTANCE.advance(STEP, w, from, STEPS_PER_CALL)));
+            Timer.Result[] t;
+            try {
+                t = Timer.compare(ops.toArray(Runnable[]::new), s, be::synchronize);
+            } finally {
+                switch (be) {
+                    case OpenClBackend cl -> cl.setExactWalkerMath(true);
+                    case CudaBackend cu -> cu.setExactWalkerMath(true);
+                    default -> { }
+                }
+            }
+            List<Row> rows = new ArrayList<>();
+            for (int i = 0; i < t.length; i++) rows.add(row(names.get(i), walkers, t[i]));
+            return rows;
         }
     }
 
-    private static Row cpu(int walkers, Timer.Settings s) {
-        Walkers w = Walkers.uniform(walkers, HALF_WIDTH, SEED);
+    /** Each call advances by STEPS_PER_CALL steps from where the last call stopped: fresh noise every time. */
+    private static Runnable stepper(java.util.function.IntConsumer advance) {
         int[] from = {0};
-        Timer.Result t = Timer.measure(() -> {
-            BrownianKernelSimd.INSTANCE.advance(STEP, w, from[0], STEPS_PER_CALL);
+        return () -> {
+            advance.accept(from[0]);
             from[0] += STEPS_PER_CALL;
-        }, s);
-        return row("cpu simd", walkers, t);
+        };
     }
 
     private static Row row(String name, int walkers, Timer.Result t) {
