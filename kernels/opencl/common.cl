@@ -98,3 +98,16 @@ inline void report_error(__global int* err, int code, int value, int bound) {
         err[2] = bound;
     }
 }
+
+// Philox4x32-10, identical to dev.groklab.rng.Philox: counter (c.x, c.y, c.z, c.w), key
+// (seed, stream), the key bumped after every round.
+inline uint4 philox4x32_10(uint4 c, uint2 key) {
+    for (int r = 0; r < 10; r++) {
+        uint lo0 = 0xD2511F53u * c.x, hi0 = mul_hi(0xD2511F53u, c.x);
+        uint lo1 = 0xCD9E8D57u * c.z, hi1 = mul_hi(0xCD9E8D57u, c.z);
+        c = (uint4)(hi1 ^ c.y ^ key.x, lo1, hi0 ^ c.w ^ key.y, lo0);
+        key.x += 0x9E3779B9u;
+        key.y += 0xBB67AE85u;
+    }
+    return c;
+}

@@ -3,17 +3,6 @@
 // else keep. The host passes threshold = ceil(p * 2^24), so the test is exact integer arithmetic
 // and the mask equals the CPU's bit for bit.
 
-inline uint4 philox4x32_10(uint4 c, uint2 key) {
-    for (int r = 0; r < 10; r++) {
-        uint lo0 = 0xD2511F53u * c.x, hi0 = mul_hi(0xD2511F53u, c.x);
-        uint lo1 = 0xCD9E8D57u * c.z, hi1 = mul_hi(0xCD9E8D57u, c.z);
-        c = (uint4)(hi1 ^ c.y ^ key.x, lo1, hi0 ^ c.w ^ key.y, lo0);
-        key.x += 0x9E3779B9u;
-        key.y += 0xBB67AE85u;
-    }
-    return c;
-}
-
 __kernel void dropout_mask(int n, uint seed, uint stream, uint counterLo, uint counterHi,
                            uint threshold, float keep, __global float* mask, int maskOff) {
     int blk = get_global_id(0);

@@ -8,6 +8,7 @@ import dev.groklab.bench.MatmulSuite;
 import dev.groklab.bench.OpenBlas;
 import dev.groklab.bench.Timer;
 import dev.groklab.bench.TorchMatmulPeer;
+import dev.groklab.bench.WalkerSuite;
 import dev.groklab.tensor.Device;
 import jdk.incubator.vector.FloatVector;
 import picocli.CommandLine;
@@ -24,18 +25,23 @@ import java.util.concurrent.Callable;
 /** Times the kernels: matmul against OpenBLAS in the same run, memory-bound kernels in GB/s. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Benchmark kernels: float32 matmul (square sizes and the grokking model's shapes) against "
-                + "OpenBLAS in the same run, and cross-entropy, AdamW and attention in GB/s.",
+                + "OpenBLAS in the same run, cross-entropy, AdamW and attention in GB/s, Brownian walkers in walker-steps/s.",
                 "With --backend opencl or cuda, each kernel runs on the device next to the CPU backend on the same values.",
                 "Times are medians over repetitions after a warm-up."})
 public final class BenchCommand implements Callable<Integer> {
-    static final List<String> KERNELS = List.of("matmul", "attention", "cross-entropy", "adamw", "nanda", "all");
+    static final List<String> KERNELS = List.of("matmul", "attention", "cross-entropy", "adamw", "walkers", "nanda", "all");
     static final List<String> SHAPES = List.of("square", "grok", "all");
 
     @Spec CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--kernel", defaultValue = "all", paramLabel = "KERNEL",
-            description = "matmul, attention, cross-entropy, adamw, nanda (full training steps vs PyTorch) or all (default: ${DEFAULT-VALUE}).")
+            description = "matmul, attention, cross-entropy, adamw, walkers (walker-steps/s), nanda (full training steps "
+                    + "vs PyTorch) or all (default: ${DEFAULT-VALUE}).")
     String kernel;
+
+    @Option(names = "--walkers", defaultValue = "1000000", paramLabel = "N",
+            description = "Walkers for --kernel walkers (default: ${DEFAULT-VALUE}).")
+    int walkers;
 
     @Option(names = "--sizes", split = ",", paramLabel = "N",
             description = "Square matmul sizes, comma separated (default: 64,128,256,512,1024,2048; 64..1024 with --quick).")
@@ -70,6 +76,9 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (threads != null && threads < 1) {
             throw new CommandLine.ParameterException(cl, "Invalid value for option '--threads': " + threads + " (expected >= 1)");
+        }
+        if (walkers < 1) {
+            throw new CommandLine.ParameterException(cl, "Invalid value for option '--walkers': " + walkers + " (expected >= 1)");
         }
         if (sizes != null) {
             for (int s : sizes) {
@@ -123,6 +132,10 @@ public final class BenchCommand implements Callable<Integer> {
         List<KernelSuite.Row> rows = memoryBound(be, all, settings);
         if (!rows.isEmpty() && onCpu) KernelSuite.print(rows, out);
         if (!rows.isEmpty() && !onCpu) KernelSuite.print(rows, memoryBound(CpuBackend.get(), all, settings), "CPU", out);
+        if (all || kernel.equals("walkers")) {
+            WalkerSuite.print(WalkerSuite.run(be, walkers, settings), out);
+            out.println();
+        }
         if (all || kernel.equals("nanda")) dev.groklab.bench.TrainStepSuite.run(be, t, settings, out);
         out.flush();
         return 0;

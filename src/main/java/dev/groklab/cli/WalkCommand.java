@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.groklab.walkers.GibbsGrid;
 import dev.groklab.walkers.GraphWalk;
 import dev.groklab.walkers.Histogram2D;
+import dev.groklab.walkers.LangevinKernel;
 import dev.groklab.walkers.Walk;
 import dev.groklab.walkers.WalkConfig;
 import dev.groklab.walkers.WalkResult;
@@ -147,8 +148,11 @@ public final class WalkCommand implements Callable<Integer> {
     Integer burnIn;
     @Option(names = "--leapfrog", paramLabel = "N", description = "HMC leapfrog steps per proposal (default 10).")
     Integer leapfrog;
-    @Option(names = "--kernel", paramLabel = "K", description = "auto|simd|scalar for Brownian and SGD (default auto: simd from 1e8 walker-steps).")
+    @Option(names = "--kernel", paramLabel = "K", description = "auto|simd|scalar for Brownian and SGD on the CPU (default auto: simd from 1e8 walker-steps).")
     String kernel;
+    @Option(names = "--backend", paramLabel = "BACKEND", defaultValue = "cpu",
+            description = "cpu, opencl[:P:D] or cuda[:N]: the device that runs Brownian and SGD steps (HMC and graph walks: cpu only; default: ${DEFAULT-VALUE}).")
+    String backend;
     @Option(names = "--out", paramLabel = "DIR", description = "Run directory (default runs/walk-<preset>-<timestamp>).")
     Path out;
 
@@ -156,7 +160,7 @@ public final class WalkCommand implements Callable<Integer> {
         WalkConfig config = resolve();
         Path dir = out != null ? out : Path.of("runs", "walk-" + (preset == null ? "custom" : preset) + "-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        WalkResult r = Walk.run(config);
+        WalkResult r = Walk.run(config, deviceKernel(config));
         Files.createDirectories(dir);
         ObjectMapper json = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
                 .setSerializationInclusion(JsonInclude.Include.NON_NULL).enable(SerializationFeature.INDENT_OUTPUT);
@@ -167,6 +171,15 @@ public final class WalkCommand implements Callable<Integer> {
         drawPng(r, dir.resolve("heatmap.png"));
         printSummary(r.summary(), dir, spec.commandLine().getOut());
         return 0;
+    }
+
+    /** The device kernel --backend names (null on the CPU); a combination that cannot run is a usage error. */
+    private LangevinKernel deviceKernel(WalkConfig config) {
+        try {
+            return WalkBackend.kernel(backend, config.dynamicsKind(), kernel);
+        } catch (Errors.BadInput e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
     }
 
     /** The preset's values, overridden by explicit options, validated; bad values end as a usage error. */

@@ -17,6 +17,14 @@ public enum Dynamics {
 
     public String label() { return name().toLowerCase(Locale.ROOT); }
 
+    /** Whether steps go through a {@link LangevinKernel} (and so can run on a device kernel). */
+    public boolean usesLangevinKernel() { return this == BROWNIAN || this == SGD; }
+
+    /** The labels of the dynamics that use a {@link LangevinKernel}, e.g. "brownian and sgd". */
+    public static String langevinLabels() {
+        return Arrays.stream(values()).filter(Dynamics::usesLangevinKernel).map(Dynamics::label).collect(Collectors.joining(" and "));
+    }
+
     public static String allowed() {
         return Arrays.stream(values()).map(Dynamics::label).collect(Collectors.joining("|"));
     }

@@ -8,9 +8,22 @@ public final class Walk {
     private Walk() {}
 
     public static WalkResult run(WalkConfig c) {
-        return switch (c.dynamicsKind()) {
+        return run(c, null);
+    }
+
+    /**
+     * Runs c with Brownian and SGD steps on {@code kernel} (a device kernel chosen by the caller),
+     * or on the CPU kernel c names when it is null. HMC and graph walks run on the CPU and take no kernel.
+     */
+    public static WalkResult run(WalkConfig c, LangevinKernel kernel) {
+        Dynamics d = c.dynamicsKind();
+        if (kernel != null && !d.usesLangevinKernel()) {
+            throw new IllegalArgumentException("dynamics " + d.label() + " runs on the CPU only; " + kernel.name()
+                    + " runs " + Dynamics.langevinLabels());
+        }
+        return switch (d) {
             case GRAPH -> graph(c);
-            case BROWNIAN, SGD, HMC -> continuous(c);
+            case BROWNIAN, SGD, HMC -> continuous(c, kernel);
         };
     }
 
@@ -33,7 +46,7 @@ public final class Walk {
         };
     }
 
-    private static WalkResult continuous(WalkConfig c) {
+    private static WalkResult continuous(WalkConfig c, LangevinKernel chosen) {
         Dynamics dyn = c.dynamicsKind();
         Potential u = c.buildPotential();
         PotentialForm form = u.form();
@@ -41,7 +54,7 @@ public final class Walk {
         double[] sp = u.singularPoint();
         Walkers w = Walkers.uniform(c.walkers(), c.halfWidth(), c.seed());
         Occupancy occ = new Occupancy(dom, c.bins(), sp[0], sp[1], c.radius());
-        LangevinKernel kernel = kernel(c.kernel(), (long) c.walkers() * c.steps());
+        LangevinKernel kernel = chosen != null ? chosen : kernel(c.kernel(), (long) c.walkers() * c.steps());
         LangevinStep step = switch (dyn) {
             case BROWNIAN -> LangevinStep.brownian(u, dom, c.dt(), c.temperature(), c.seed());
             case SGD -> LangevinStep.sgd(u, dom, c.dt(), c.epsilon(), c.beta(), c.seed());

@@ -42,6 +42,7 @@ class BenchCommandTest {
         badInput("--shapes", "--shapes", "cubes");
         badInput("--threads", "--threads", "0");
         badInput("--sizes", "--sizes", "64,x");
+        badInput("--walkers", "--kernel", "walkers", "--walkers", "0");
     }
 
     @Test void backendMessageListsTheAllowedValues() {
@@ -68,5 +69,16 @@ class BenchCommandTest {
         assertTrue(r.out().lines().anyMatch(l -> l.startsWith("32³")), r.out());
         assertTrue(r.out().lines().anyMatch(l -> l.startsWith("48³")), r.out());
         assertTrue(r.out().contains("OpenBLAS"), "says whether OpenBLAS ran: " + r.out());
+    }
+
+    @Test void walkerRowsPutTheDeviceNextToTheCpuSimdKernel() {
+        Result c = run("--kernel", "walkers", "--walkers", "2001", "--quick");
+        assertEquals(0, c.code(), c.err());
+        assertTrue(c.out().lines().anyMatch(l -> l.startsWith("cpu simd") && l.contains("2001") && l.trim().endsWith("1.00x")), c.out());
+        dev.groklab.backend.opencl.OpenClTesting.backend();
+        Result r = run("--backend", "opencl", "--kernel", "walkers", "--walkers", "2001", "--quick");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("opencl, float Box-Muller") && l.trim().endsWith("x")), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("cpu simd")), r.out());
     }
 }

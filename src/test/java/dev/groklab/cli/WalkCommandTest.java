@@ -94,4 +94,43 @@ class WalkCommandTest {
         Run r = walk("--potential", "saddle", "--out", tmp.resolve("x").toString());
         assertTrue(r.err().contains("crossing, paraboloid, valley, lines"), r.err());
     }
+    @Test void openClBackendRunsTheWalkAndRecordsItsKernel() throws Exception {
+        dev.groklab.backend.opencl.OpenClTesting.backend();
+        String[] common = {"--preset", "seed002-torus", "--walkers", "1001", "--steps", "300", "--burn-in", "100", "--bins", "16"};
+        Path dev = tmp.resolve("opencl"), cpu = tmp.resolve("cpu");
+        Run r = walk(concat(common, "--backend", "opencl", "--out", dev.toString()));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("opencl kernel"), r.out());
+        Run c = walk(concat(common, "--kernel", "scalar", "--out", cpu.toString()));
+        assertEquals(0, c.code(), c.err());
+        ObjectMapper json = new ObjectMapper();
+        JsonNode sd = json.readTree(dev.resolve("summary.json").toFile()), sc = json.readTree(cpu.resolve("summary.json").toFile());
+        assertEquals("opencl", sd.get("kernel").asText());
+        assertEquals("scalar", sc.get("kernel").asText());
+        assertEquals(sc.get("samples").asLong(), sd.get("samples").asLong());
+        // Same Philox draws: the occupancy near the crossing agrees (to the few samples a last-bit difference can move).
+        assertEquals(sc.get("empirical_mass_near").asDouble(), sd.get("empirical_mass_near").asDouble(), 1e-3);
+        assertEquals(1 + 16 * 16, Files.readAllLines(dev.resolve("histogram.csv")).size());
+    }
+
+    @Test void deviceBackendRefusesDynamicsThatRunOnTheCpuOnly() {
+        String[][] bad = {{"--preset", "hmc-gaussian", "--backend", "opencl"}, {"--preset", "crossing-lines", "--backend", "cuda"},
+                {"--dynamics", "brownian", "--kernel", "simd", "--backend", "opencl"}, {"--backend", "tpu"}};
+        String[][] want = {{"--backend opencl", "brownian and sgd", "hmc"}, {"--backend cuda", "brownian and sgd", "graph"},
+                {"--kernel simd", "--backend opencl"}, {"--backend", "tpu"}};
+        for (int i = 0; i < bad.length; i++) {
+            Path dir = tmp.resolve("dev" + i);
+            Run r = walk(concat(bad[i], "--out", dir.toString()));
+            assertEquals(2, r.code(), String.join(" ", bad[i]) + ": " + r.err());
+            String first = r.err().lines().findFirst().orElse("");
+            for (String w : want[i]) assertTrue(first.contains(w), "'" + first + "' should say " + w);
+            assertFalse(Files.exists(dir), "nothing written for " + String.join(" ", bad[i]));
+        }
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
+    }
 }

@@ -44,4 +44,12 @@ class ValidationTest {
         rejects(() -> new WalkConfig("t", "sgd", "crossing", 10, 100, 1e-3f, 0f, 1f, 0f, 0f, new float[]{0, 0}, 0.01f, 1f,
                 false, 1f, 2, 0, 0.1f, 16, 0, 0, 5, 9, "simd"), "--beta", "[0, 1)");
     }
+
+    @Test void aChosenKernelIsRefusedForDynamicsThatDoNotStepThroughOne() {
+        WalkConfig hmc = new WalkConfig("custom", "hmc", "paraboloid", 4, 2, 0.1f, 1f, 1f, 0f, 0f, new float[]{0f, 0f},
+                0.01f, 0f, false, 2f, 2, 0, 0.1f, 8, 0, 0, 2, 33, "auto");
+        String m = assertThrows(IllegalArgumentException.class, () -> Walk.run(hmc, BrownianKernelReference.INSTANCE)).getMessage();
+        assertTrue(m.contains("hmc") && m.contains("brownian and sgd"), m);
+        assertTrue(Walk.run(hmc).summary().acceptanceRate() != null);
+    }
 }

@@ -76,7 +76,7 @@ final class ClDevice {
 
     cl_kernel kernel(String file, String name) { return programs.kernel(file, name, ""); }
 
-    /** Enqueues a kernel; arguments are Integer, Float, cl_mem, ClStorage, int[8] (an int8) or Local. */
+    /** Enqueues a kernel; arguments are Integer, Float, cl_mem, ClStorage, int[8] (an int8), float[16] (a float16) or Local. */
     synchronized void launch(String name, cl_kernel k, long[] global, long[] local, Object... args) {
         for (int i = 0; i < args.length; i++) {
             Object a = args[i];
@@ -86,6 +86,7 @@ final class ClDevice {
                 case cl_mem m -> clSetKernelArg(k, i, Sizeof.cl_mem, Pointer.to(m));
                 case ClStorage s -> clSetKernelArg(k, i, Sizeof.cl_mem, Pointer.to(s.mem()));
                 case int[] v -> clSetKernelArg(k, i, (long) Sizeof.cl_int * v.length, Pointer.to(v));
+                case float[] v -> clSetKernelArg(k, i, (long) Sizeof.cl_float * v.length, Pointer.to(v));
                 case Local l -> clSetKernelArg(k, i, l.bytes(), null);
                 default -> throw new IllegalStateException("kernel " + name + ": unsupported argument " + a);
             };

@@ -15,6 +15,8 @@ import dev.groklab.tensor.Device;
 import dev.groklab.tensor.Scope;
 import dev.groklab.tensor.Shapes;
 import dev.groklab.tensor.Tensor;
+import dev.groklab.walkers.LangevinStep;
+import dev.groklab.walkers.PotentialForm;
 import org.jocl.cl_kernel;
 import org.jocl.cl_mem;
 
@@ -47,6 +49,7 @@ public final class OpenClBackend implements Backend {
     private Tiles tiles;
     private float[] hyperKey;
     private ClStorage hyperBuf;
+    private volatile boolean exactWalkerMath = true;
 
     private OpenClBackend(OpenClPlatforms.DeviceInfo info) {
         this.device = new Device(Device.Kind.OPENCL, info.platform() * 1000 + info.index(), info.id());
@@ -840,6 +843,77 @@ public final class OpenClBackend implements Backend {
         } finally {
             if (tmp != null) tmp.release();
         }
+    }
+
+    // ---- walkers -------------------------------------------------------------------------------
+
+    /** Walkers' Box–Muller in double where the device has fp64 (matches the CPU reference; default) or float math. */
+    public void setExactWalkerMath(boolean on) { exactWalkerMath = on; }
+
+    /** Whether the walker kernels evaluate Box–Muller in double: asked for and the device has fp64. */
+    public boolean exactWalkerMath() { return exactWalkerMath && cl.info.fp64(); }
+
+    private cl_kernel walkerKernel(String name) {
+        return cl.programs.kernel("walkers.cl", name, exactWalkerMath() ? "-DWALK_FP64" : "");
+    }
+
+    /**
+     * Advances n walkers held on this device (dense float32 [n] coordinates; momenta p0, p1 used
+     * when the step has momentum, else they may be null) by {@code steps} Langevin steps numbered
+     * from {@code stepFrom} (the step names the noise draw, as on the CPU). One launch; each
+     * walker stays in registers for all the steps.
+     */
+    public void langevin(LangevinStep step, Tensor x0, Tensor x1, Tensor p0, Tensor p1, int stepFrom, int steps) {
+        if (step == null) throw new IllegalArgumentException("langevin: no step given");
+        boolean momentum = step.beta() != 0;
+        if (momentum && (p0 == null || p1 == null)) {
+            throw new IllegalArgumentException("langevin: a step with momentum (beta = " + step.beta() + ") needs momentum tensors p0 and p1");
+        }
+        if (x0 == null || x1 == null) throw new IllegalArgumentException("langevin: coordinate tensors x0 and x1 are required");
+        Tensor q0 = momentum ? p0 : null, q1 = momentum ? p1 : null;
+        on("langevin", x0, x1, q0, q1);
+        f32("langevin", x0, x1, q0, q1);
+        dense("langevin", x0, x1, q0, q1);
+        if (stepFrom < 0 || steps < 0 || (long) stepFrom + steps > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("--steps must keep step numbers in 0.." + Integer.MAX_VALUE
+                    + ", got steps " + stepFrom + " + " + steps);
+        }
+        int n = x0.numel();
+        if (x1.numel() != n || (momentum && (p0.numel() != n || p1.numel() != n))) {
+            throw new IllegalArgumentException("langevin: coordinate tensors differ in length: x0 " + Shapes.str(x0.shape())
+                    + ", x1 " + Shapes.str(x1.shape()) + (momentum ? ", p0 " + Shapes.str(p0.shape()) + ", p1 " + Shapes.str(p1.shape()) : ""));
+        }
+        if (n == 0 || steps == 0) return;
+        PotentialForm f = step.form();
+        boolean crossing = f.kind() == PotentialForm.Kind.CROSSING_AXES;
+        float[] nx = new float[PotentialForm.MAX_LINES], ny = new float[PotentialForm.MAX_LINES];
+        System.arraycopy(f.nx(), 0, nx, 0, f.lines());
+        System.arraycopy(f.ny(), 0, ny, 0, f.lines());
+        float beta = step.beta();
+        // Without momentum the kernel never touches p0, p1: x0 stands in for them.
+        Tensor m0 = momentum ? p0 : x0, m1 = momentum ? p1 : x0;
+        launch1("langevin", walkerKernel(crossing ? "langevin_crossing" : "langevin_lines"), n, n, step.seed(), stepFrom, steps,
+                f.lines(), step.dt(), step.sigma(), beta, -(1 - beta), f.kq(), f.kcx(), f.kcy(), f.twoA(), f.px(), f.py(),
+                step.domain().halfWidth(), step.domain().torus() ? 1 : 0, momentum ? 1 : 0, nx, ny,
+                mem(x0), off(x0), mem(x1), off(x1), mem(m0), off(m0), mem(m1), off(m1));
+    }
+
+    /** Uniform starts in [−L, L)² from Philox stream INIT, as {@code Walkers.uniform}. */
+    public void uniformWalkers(int seed, float halfWidth, Tensor x0, Tensor x1) {
+        if (x0 == null || x1 == null) throw new IllegalArgumentException("uniformWalkers: coordinate tensors x0 and x1 are required");
+        on("uniformWalkers", x0, x1);
+        f32("uniformWalkers", x0, x1);
+        dense("uniformWalkers", x0, x1);
+        if (!(halfWidth > 0) || Float.isInfinite(halfWidth)) {
+            throw new IllegalArgumentException("uniformWalkers: half-width L must be a finite number > 0, got " + halfWidth);
+        }
+        int n = x0.numel();
+        if (x1.numel() != n) {
+            throw new IllegalArgumentException("uniformWalkers: coordinate tensors differ in length: x0 " + Shapes.str(x0.shape())
+                    + ", x1 " + Shapes.str(x1.shape()));
+        }
+        if (n == 0) return;
+        launch1("uniformWalkers", walkerKernel("walkers_uniform"), n, n, seed, halfWidth, mem(x0), off(x0), mem(x1), off(x1));
     }
 
     // ---- launch helpers and checks -------------------------------------------------------------
