@@ -18,11 +18,18 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", description = "Run directory (default runs/train-<time>).") Path out;
     @Option(names = "--resume", description = "Continue the run in this directory from its latest checkpoint.") Path resume;
     @Option(names = "--quiet", description = "Print only the final report.") boolean quiet;
+    @Option(names = "--saliency-every", paramLabel = "N", description = "Every N steps (a multiple of --eval-every), integrated-gradients saliency of the first hidden layer's neurons and top-k ablation; writes saliency CSVs, heatmaps and ablation.png into the run directory (default 0 = off).") int saliencyEvery;
+    @Option(names = "--ig-steps", paramLabel = "K", description = "Integrated-gradients quadrature intervals (default 32).") int igSteps = 32;
+    @Option(names = "--saliency-sample", paramLabel = "S", description = "Attribute on S random training rows (default 0 = all).") int saliencySample;
 
     @Override public Integer call() throws Exception {
+        if (resume != null && saliencyEvery != 0) {
+            throw new Errors.BadInput("--saliency-every starts with a new run; --resume continues without it");
+        }
         TrainingRun.Outcome o = resume != null
                 ? TrainingRun.resume(resume, options.steps, quiet, System.out)
-                : TrainingRun.start(options.resolve(null), out, "train", quiet, System.out);
+                : TrainingRun.start(options.resolve(null), out, "train", quiet, System.out,
+                        new TrainingRun.Analysis(saliencyEvery, igSteps, saliencySample));
         TrainingRun.report(o, System.out);
         return o.exitCode();
     }

@@ -2,10 +2,12 @@ package dev.groklab.cli;
 
 import dev.groklab.backend.Backend;
 import dev.groklab.backend.Backends;
+import dev.groklab.experiments.SaliencyTracking;
 import dev.groklab.io.Json;
 import dev.groklab.io.MetricsCsv;
 import dev.groklab.io.RunDirectory;
 import dev.groklab.io.Safetensors;
+import dev.groklab.nn.NeuronAccess;
 import dev.groklab.tensor.Scope;
 import dev.groklab.tensor.Tensor;
 import dev.groklab.train.DivergedException;
@@ -28,12 +30,39 @@ final class TrainingRun {
 
     record Outcome(Path dir, Map<String, Object> summary, int exitCode) {}
 
+    /**
+     * Analysis alongside training: IG saliency and ablation every {@code saliencyEvery} steps
+     * (0: none) with {@code igSteps} quadrature intervals on {@code sample} training rows (0: all).
+     */
+    record Analysis(int saliencyEvery, int igSteps, int sample) {
+        static final Analysis NONE = new Analysis(0, 32, 0);
+
+        void check(TrainConfig cfg) {
+            if (saliencyEvery < 0) throw new Errors.BadInput("--saliency-every must be >= 0 (0 = off), got " + saliencyEvery);
+            if (saliencyEvery > 0 && saliencyEvery % cfg.evalEvery() != 0) {
+                throw new Errors.BadInput("--saliency-every " + saliencyEvery + " must be a multiple of --eval-every ("
+                        + cfg.evalEvery() + "): the analysis runs at evaluation steps");
+            }
+            if (igSteps < 1) throw new Errors.BadInput("--ig-steps must be >= 1, got " + igSteps);
+            if (sample < 0) throw new Errors.BadInput("--saliency-sample must be >= 0 (0 = every training row), got " + sample);
+        }
+    }
+
     static Outcome start(TrainConfig cfg, Path out, String name, boolean quiet, PrintStream log) throws IOException {
+        return start(cfg, out, name, quiet, log, Analysis.NONE);
+    }
+
+    static Outcome start(TrainConfig cfg, Path out, String name, boolean quiet, PrintStream log, Analysis analysis) throws IOException {
+        analysis.check(cfg);
         Backend be = BackendChoice.resolve(cfg.backend());
         TrainData data = TrainData.load(cfg);
         try (Scope scope = Scope.open()) {
             // Build everything that can reject the configuration before anything is written.
             Trainer trainer = new Trainer(be, cfg, data);
+            if (analysis.saliencyEvery() > 0 && !(trainer.model() instanceof NeuronAccess)) {
+                throw new Errors.BadInput("--saliency-every: the " + cfg.model() + " model has no hidden neurons to attribute"
+                        + " (allowed models: mlp, mlp-onehot, transformer)");
+            }
             RunDirectory dir = out != null ? RunDirectory.open(out, false) : RunDirectory.create(Path.of("runs"), name);
             Map<String, Object> config = new LinkedHashMap<>();
             config.put("config", cfg);
@@ -44,7 +73,7 @@ final class TrainingRun {
             config.put("train_examples", data.trainCount());
             config.put("test_examples", data.testCount());
             Json.write(dir.config(), config);
-            return run(be, cfg, trainer, dir, -1, quiet, log);
+            return run(be, cfg, trainer, dir, -1, quiet, log, analysis);
         }
     }
 
@@ -60,7 +89,7 @@ final class TrainingRun {
         TrainData data = TrainData.load(cfg);
         int step = (int) (long) dir.latestCheckpoint().map(RunDirectory::checkpointStep).orElse(-1L);
         try (Scope scope = Scope.open()) {
-            return run(be, cfg, new Trainer(be, cfg, data), dir, step, quiet, log);
+            return run(be, cfg, new Trainer(be, cfg, data), dir, step, quiet, log, Analysis.NONE);
         }
     }
 
@@ -71,7 +100,7 @@ final class TrainingRun {
     }
 
     private static Outcome run(Backend be, TrainConfig cfg, Trainer trainer, RunDirectory dir, int resumeStep,
-                               boolean quiet, PrintStream log) throws IOException {
+                               boolean quiet, PrintStream log, Analysis analysis) throws IOException {
         {
             if (resumeStep >= 0) {
                 MetricsCsv.truncateAfter(dir.metrics(), "step", resumeStep);
@@ -94,8 +123,11 @@ final class TrainingRun {
             int startStep = trainer.step();
             try (RunRecorder rec = new RunRecorder(dir, cfg, be, trainer.model().layerPrefixes());
                  ProgressDisplay progress = ProgressDisplay.create(quiet, log, cfg.models())) {
+                SaliencyTracking sal = analysis.saliencyEvery() > 0 ? new SaliencyTracking(rec, trainer,
+                        SaliencyTracking.settings(analysis.igSteps(), 0), analysis.saliencyEvery(), cfg.steps(),
+                        analysis.sample(), 0, p -> {}) : null;
                 try {
-                    trainer.run(rec, progress);
+                    trainer.run(sal != null ? sal : rec, progress);
                 } catch (DivergedException e) {
                     status = "diverged at step " + e.step();
                     code = 1;
@@ -104,6 +136,10 @@ final class TrainingRun {
                 double secs = (System.nanoTime() - t0) / 1e9;
                 rec.stepsPerSecond((trainer.step() - startStep) / Math.max(secs, 1e-9));
                 Map<String, Object> summary = rec.finish(be.toString(), status);
+                if (sal != null) {
+                    // Saliency CSVs, heatmaps and the ablation plot next to the curves, for model 0's markers.
+                    sal.write(dir.dir(), rec.curves(0));
+                }
                 return new Outcome(dir.dir(), summary, code);
             }
         }

@@ -105,6 +105,8 @@ public final class Trainer {
 
     public Model model() { return model; }
 
+    public Backend backend() { return be; }
+
     public int step() { return step; }
 
     public Split trainSplit() { return train; }

@@ -75,6 +75,24 @@ class TrainCommandTest {
         assertTrue(Files.exists(out.resolve("checkpoints/step-0000000040.safetensors")));
     }
 
+    @Test void saliencyAsATrainOptionWritesItsAnalysis(@TempDir Path tmp) throws Exception {
+        Path out = tmp.resolve("run");
+        Result r = run("train", "--model", "mlp", "--p", "23", "--frac", "0.5", "--hidden", "24", "--embed", "8",
+                "--steps", "20", "--eval-every", "10", "--saliency-every", "10", "--ig-steps", "4", "--saliency-sample", "50",
+                "--quiet", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        for (String f : new String[]{"saliency.csv", "ablation.csv", "saliency-heatmap.png", "ablation.png", "curves.png"}) {
+            assertTrue(Files.size(out.resolve(f)) > 0, f);
+        }
+        // steps 0, 10 and 20, 24 neurons each, plus the header
+        assertEquals(1 + 3 * 24, Files.readAllLines(out.resolve("saliency.csv")).size());
+
+        badInput(tmp.resolve("b1"), "--eval-every", "train", "--model", "mlp", "--steps", "5", "--eval-every", "10",
+                "--saliency-every", "15");
+        badInput(tmp.resolve("b2"), "--saliency-every", "train", "--model", "mlp", "--saliency-every", "-1");
+        badInput(tmp.resolve("b3"), "--ig-steps", "train", "--model", "mlp", "--saliency-every", "100", "--ig-steps", "0");
+    }
+
     @Test void omnigrokOptionsRejectBadValuesWithOneLine(@TempDir Path tmp) {
         Path out = tmp.resolve("run");
         badInput(out, "--data-dir", "train", "--task", "mnist", "--data-dir", tmp.resolve("absent").toString(), "--steps", "1");
