@@ -10,8 +10,8 @@ import java.util.Arrays;
 
 /**
  * Omnigrok's constrained-norm mode: each model's parameters are kept on the sphere of the total
- * L2 norm they had after initialization. The targets are captured from the freshly initialized
- * weights, a deterministic function of the configuration, so a resumed run recomputes them
+ * L2 norm they had at the start: after initialization (and α), or as loaded by --init-from. Either
+ * is a deterministic function of the configuration, so a resumed run recomputes the targets
  * bit-exactly. Norms are summed in double on the host, which keeps the constraint at float
  * rounding (about 1e-7 relative) whatever the parameter count.
  */
