@@ -2,9 +2,7 @@ package dev.groklab.cli;
 
 import dev.groklab.backend.Backend;
 import dev.groklab.backend.cuda.CudaBackend;
-import dev.groklab.backend.cuda.CudaLangevinKernel;
 import dev.groklab.backend.opencl.OpenClBackend;
-import dev.groklab.backend.opencl.OpenClLangevinKernel;
 import dev.groklab.walkers.Dynamics;
 import dev.groklab.walkers.LangevinKernel;
 
@@ -33,8 +31,8 @@ final class WalkBackend {
         }
         Backend be = BackendChoice.resolve(backend);
         return switch (be) {
-            case OpenClBackend cl -> new OpenClLangevinKernel(cl);
-            case CudaBackend cuda -> new CudaLangevinKernel(cuda);
+            case OpenClBackend cl -> cl.hostWalkers();
+            case CudaBackend cuda -> cuda.hostWalkers();
             default -> null;
         };
     }

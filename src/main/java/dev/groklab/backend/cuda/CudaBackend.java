@@ -1124,6 +1124,11 @@ public final class CudaBackend implements Backend {
 
     // ---- walkers ----------------------------------------------------------------------------------
 
+    /** Walkers held on the host, stepped on this device (uploaded and downloaded around each call). */
+    public dev.groklab.walkers.LangevinKernel hostWalkers() {
+        return new dev.groklab.backend.DeviceLangevinKernel(this, "cuda", this::langevin);
+    }
+
     /**
      * Advances n walkers held on this device (dense float32 [n] coordinates; momenta p0, p1 used
      * when the step has momentum, else they may be null) by {@code steps} Langevin steps,

@@ -857,6 +857,11 @@ public final class OpenClBackend implements Backend {
         return cl.programs.kernel("walkers.cl", name, exactWalkerMath() ? "-DWALK_FP64" : "");
     }
 
+    /** Walkers held on the host, stepped on this device (uploaded and downloaded around each call). */
+    public dev.groklab.walkers.LangevinKernel hostWalkers() {
+        return new dev.groklab.backend.DeviceLangevinKernel(this, "opencl", this::langevin);
+    }
+
     /**
      * Advances n walkers held on this device (dense float32 [n] coordinates; momenta p0, p1 used
      * when the step has momentum, else they may be null) by {@code steps} Langevin steps numbered

@@ -222,7 +222,7 @@ class CudaTrainingTest {
             Walkers gpu = cpu.copy();
             BrownianKernelReference.INSTANCE.advance(step, cpu, 0, steps);
             g.setExactWalkerMath(true);
-            new CudaLangevinKernel(g).advance(step, gpu, 0, steps);
+            g.hostWalkers().advance(step, gpu, 0, steps);
             int exact = 0;
             double worst = 0;
             for (int i = 0; i < n; i++) {
@@ -241,7 +241,7 @@ class CudaTrainingTest {
         BrownianKernelReference.INSTANCE.advance(sgd, cpu, 3, 50);
         g.setExactWalkerMath(false);
         try {
-            new CudaLangevinKernel(g).advance(sgd, gpu, 3, 50);
+            g.hostWalkers().advance(sgd, gpu, 3, 50);
         } finally {
             g.setExactWalkerMath(true);
         }

@@ -50,7 +50,7 @@ class OpenClWalkersTest {
         // Two calls each, so the step offset of a second call is exercised too.
         BrownianKernelReference.INSTANCE.advance(st, ref, 0, 37);
         BrownianKernelReference.INSTANCE.advance(st, ref, 37, 40);
-        OpenClLangevinKernel k = new OpenClLangevinKernel(ocl);
+        var k = ocl.hostWalkers();
         k.advance(st, dev, 0, 37);
         k.advance(st, dev, 37, 40);
         Domain dom = st.domain();
@@ -127,7 +127,7 @@ class OpenClWalkersTest {
             ocl.fill(p1, 0);
             for (int from = 0; from < 30; from += 10) ocl.langevin(st, x0, x1, p0, p1, from, 10);
             Walkers w = Walkers.uniform(n, 1f, 3);
-            new OpenClLangevinKernel(ocl).advance(st, w, 0, 30);
+            ocl.hostWalkers().advance(st, w, 0, 30);
             assertArrayEquals(w.x0, ocl.toHost(x0).toFloatArray());
             assertArrayEquals(w.p1, ocl.toHost(p1).toFloatArray());
         }
@@ -136,7 +136,7 @@ class OpenClWalkersTest {
     @Test void occupancyEqualsTheCpusForTheSameSeed() {
         WalkConfig c = new WalkConfig("custom", "brownian", "crossing", 3001, 300, 1e-3f, 1f, 100f, 0f, 0f,
                 new float[]{-1f, -1f}, 0.01f, 0f, true, 1f, 2, 11, 0.1f, 32, 10, 100, 10, 33, "scalar");
-        WalkResult cpu = Walk.run(c), dev = Walk.run(c, new OpenClLangevinKernel(ocl));
+        WalkResult cpu = Walk.run(c), dev = Walk.run(c, ocl.hostWalkers());
         assertEquals("opencl", dev.summary().kernel());
         assertEquals("scalar", cpu.summary().kernel());
         long samples = cpu.occupancy().samples(), moved = 0;
