@@ -120,8 +120,12 @@ public final class CurvePlot {
     }
 
     private static XYChart chart(String title, String yTitle, boolean logX, boolean logY) {
-        XYChart c = new XYChartBuilder().width(WIDTH).height(PANEL_HEIGHT).title(title)
-                .xAxisTitle(logX ? "step (log)" : "step").yAxisTitle(yTitle).build();
+        return styled(PANEL_HEIGHT, title, logX ? "step (log)" : "step", yTitle, logX, logY, 5);
+    }
+
+    /** One panel in the house style shared by every plot: white, light grid, legend on the right. */
+    static XYChart styled(int height, String title, String xTitle, String yTitle, boolean logX, boolean logY, int markerSize) {
+        XYChart c = new XYChartBuilder().width(WIDTH).height(height).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
         var st = c.getStyler();
         st.setXAxisLogarithmic(logX);
         st.setYAxisLogarithmic(logY);
@@ -129,7 +133,7 @@ public final class CurvePlot {
         st.setChartBackgroundColor(Color.WHITE);
         st.setPlotBackgroundColor(Color.WHITE);
         st.setPlotGridLinesColor(new Color(0xdddddd));
-        st.setMarkerSize(5);
+        st.setMarkerSize(markerSize);
         st.setAntiAlias(true);
         return c;
     }

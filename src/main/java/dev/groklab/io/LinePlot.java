@@ -2,9 +2,7 @@ package dev.groklab.io;
 
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
-import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.lines.SeriesLines;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
@@ -49,14 +47,7 @@ public final class LinePlot {
         if (panels.isEmpty()) throw new IllegalArgumentException("line plot: no panels");
         List<XYChart> charts = new ArrayList<>();
         for (Panel p : panels) {
-            XYChart c = new XYChartBuilder().width(WIDTH).height(PANEL_HEIGHT).title(p.title()).xAxisTitle(xTitle).yAxisTitle(p.yTitle()).build();
-            var st = c.getStyler();
-            st.setLegendPosition(Styler.LegendPosition.OutsideE);
-            st.setChartBackgroundColor(Color.WHITE);
-            st.setPlotBackgroundColor(Color.WHITE);
-            st.setPlotGridLinesColor(new Color(0xdddddd));
-            st.setMarkerSize(4);
-            st.setAntiAlias(true);
+            XYChart c = CurvePlot.styled(PANEL_HEIGHT, p.title(), xTitle, p.yTitle(), false, false, 4);
             int colour = 0;
             for (Line l : p.lines()) {
                 double[] fx = new double[l.x().length], fy = new double[l.x().length];

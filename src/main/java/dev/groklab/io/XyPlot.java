@@ -2,9 +2,7 @@ package dev.groklab.io;
 
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
-import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 import java.awt.BasicStroke;
@@ -44,17 +42,7 @@ public final class XyPlot {
     public static byte[] render(List<Series> series, String title, String xTitle, String yTitle,
                                 boolean logX, boolean logY) throws IOException {
         if (series.isEmpty()) throw new IllegalArgumentException("xy plot: no series to draw");
-        XYChart c = new XYChartBuilder().width(CurvePlot.WIDTH).height(2 * CurvePlot.PANEL_HEIGHT).title(title)
-                .xAxisTitle(xTitle + (logX ? " (log)" : "")).yAxisTitle(yTitle).build();
-        var st = c.getStyler();
-        st.setXAxisLogarithmic(logX);
-        st.setYAxisLogarithmic(logY);
-        st.setLegendPosition(Styler.LegendPosition.OutsideE);
-        st.setChartBackgroundColor(Color.WHITE);
-        st.setPlotBackgroundColor(Color.WHITE);
-        st.setPlotGridLinesColor(new Color(0xdddddd));
-        st.setMarkerSize(7);
-        st.setAntiAlias(true);
+        XYChart c = CurvePlot.styled(2 * CurvePlot.PANEL_HEIGHT, title, xTitle + (logX ? " (log)" : ""), yTitle, logX, logY, 7);
         for (int i = 0; i < series.size(); i++) {
             Series s = series.get(i);
             double[] fx = new double[s.x().length], fy = new double[s.x().length];
