@@ -11,11 +11,9 @@ import dev.groklab.train.TrainData;
 import dev.groklab.train.Trainer;
 
 import dev.groklab.io.CurvePlot;
-import dev.groklab.io.MetricsCsv;
 import dev.groklab.train.ModelCurves;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.LinkedHashMap;
@@ -57,22 +55,7 @@ public final class Runs {
 
     /** The evaluation history of each model of run {@code name}, read back from its metrics.csv. */
     public static List<ModelCurves> curves(ExperimentContext ctx, String name) throws IOException {
-        List<String> lines = Files.readAllLines(ctx.sub(name).resolve("metrics.csv"));
-        List<String> head = MetricsCsv.parseLine(lines.get(0));
-        int[] col = {head.indexOf("step"), head.indexOf("train_acc"), head.indexOf("test_acc"), head.indexOf("train_loss"),
-                head.indexOf("test_loss"), head.indexOf("weight_norm")};
-        int cModel = head.indexOf("model");
-        List<ModelCurves> out = new ArrayList<>();
-        for (String line : lines.subList(1, lines.size())) {
-            if (line.isBlank()) continue;
-            List<String> f = MetricsCsv.parseLine(line);
-            int m = Integer.parseInt(f.get(cModel));
-            while (out.size() <= m) out.add(new ModelCurves());
-            double[] v = new double[col.length];
-            for (int i = 0; i < col.length; i++) v[i] = MetricsCsv.parseDouble(f.get(col[i]));
-            out.get(m).add((int) v[0], v[1], v[2], v[3], v[4], v[5]);
-        }
-        return out;
+        return ModelCurves.read(ctx.sub(name).resolve("metrics.csv"));
     }
 
     /** The first evaluated step whose value in column {@code c} reaches {@code threshold}, or null. */

@@ -53,23 +53,8 @@ public final class RunRecorder implements RunOutputs, AutoCloseable {
 
     /** Rows of an interrupted run, up to its checkpoint (later rows were already truncated). */
     private void reload(Path metrics) throws IOException {
-        if (!Files.exists(metrics)) return;
-        List<String> lines = Files.readAllLines(metrics);
-        if (lines.isEmpty()) return;
-        List<String> head = MetricsCsv.parseLine(lines.get(0));
-        int cStep = head.indexOf("step"), cModel = head.indexOf("model"), cTrA = head.indexOf("train_acc"),
-                cTeA = head.indexOf("test_acc"), cTrL = head.indexOf("train_loss"), cTeL = head.indexOf("test_loss"),
-                cW = head.indexOf("weight_norm");
-        for (String line : lines.subList(1, lines.size())) {
-            if (line.isBlank()) continue;
-            List<String> f = MetricsCsv.parseLine(line);
-            int m = Integer.parseInt(f.get(cModel));
-            if (m < curves.length) {
-                curves[m].add((int) MetricsCsv.parseDouble(f.get(cStep)), MetricsCsv.parseDouble(f.get(cTrA)),
-                        MetricsCsv.parseDouble(f.get(cTeA)), MetricsCsv.parseDouble(f.get(cTrL)),
-                        MetricsCsv.parseDouble(f.get(cTeL)), MetricsCsv.parseDouble(f.get(cW)));
-            }
-        }
+        List<ModelCurves> saved = ModelCurves.read(metrics);
+        for (int m = 0; m < Math.min(curves.length, saved.size()); m++) curves[m] = saved.get(m);
     }
 
     @Override public void evaluation(EvalRecord r) {
