@@ -1,6 +1,7 @@
 // Langevin / Brownian walkers (dev.groklab.walkers.LangevinStep) on a PotentialForm:
 //   v ← β·v + gw·∇U(x)   (v = −∇U when β = 0, gw = −(1 − β))
-//   x ← wrap(x + dt·v + σ·ξ),  ξ = pair 0 of walker w's Philox block at step s, stream NOISE
+//   x ← wrap(x + dt·v + σ·ξ),  ξ = step pair s of walker w, stream NOISE: pair s mod 2 of the
+//   Philox block at counter (w, 0, s div 2, 0) (PhiloxNormals.stepPair), one block per two steps
 // Each thread keeps one walker in registers for all `steps` steps of the launch. The float32
 // operation sequence (fused multiply-adds included) repeats PotentialForm.gradient and
 // BrownianKernelReference; products that must round on their own use __fmul_rn so the
@@ -43,9 +44,15 @@ static __device__ __forceinline__ void langevin(float* x0s, float* x1s, float* p
     for (int w = gl_tid(); w < n; w += gl_nthreads()) {
         float x0 = x0s[w], x1 = x1s[w];
         float v0 = a.momentum ? p0s[w] : 0.f, v1 = a.momentum ? p1s[w] : 0.f;
+        GlPhilox b = {};
         for (int s = a.stepFrom; s < a.stepFrom + a.steps; s++) {
-            GlPhilox b = gl_philox((uint32_t) w, 0u, (uint32_t) s, 0u, (uint32_t) a.seed, GL_STREAM_NOISE);
-            float u1 = gl_uniform_open_zero(b.x[0]), u2 = gl_uniform(b.x[1]);
+            // Every thread has the same s, so this branch never diverges within a warp.
+            if (s == a.stepFrom || (s & 1) == 0) {
+                b = gl_philox((uint32_t) w, 0u, (uint32_t) s >> 1, 0u, (uint32_t) a.seed, GL_STREAM_NOISE);
+            }
+            // Selects rather than b.x[pair]: a run-time index would put b in local memory.
+            bool second = (s & 1) != 0;
+            float u1 = gl_uniform_open_zero(second ? b.x[2] : b.x[0]), u2 = gl_uniform(second ? b.x[3] : b.x[1]);
             float l, c, sn;
             float t = __fmul_rn(6.2831855f, u2);
             if (EXACT) {

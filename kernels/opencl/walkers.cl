@@ -1,6 +1,7 @@
 // Langevin / Brownian walkers (dev.groklab.walkers.LangevinStep) on a PotentialForm:
 //   v <- beta*v + gw*grad U(x)   (v = -grad U when beta = 0; gw = -(1 - beta))
-//   x <- wrap(x + dt*v + sigma*xi),  xi = pair 0 of walker w's Philox block at step s, stream NOISE
+//   x <- wrap(x + dt*v + sigma*xi),  xi = step pair s of walker w, stream NOISE: pair s mod 2 of
+//   the Philox block at counter (w, 0, s div 2, 0) (PhiloxNormals.stepPair), one block per two steps
 // One work-item per walker keeps it in registers for all `steps` steps of the launch. The float32
 // operation sequence repeats PotentialForm.gradient and BrownianKernelReference: fused
 // multiply-adds only where they call Math.fma (explicit fma, contraction off), so the two
@@ -71,9 +72,12 @@ inline void langevin(WALK_SCALARS, const float* nx, const float* ny, WALK_BUFFER
     float x0 = x0s[x0Off + w], x1 = x1s[x1Off + w];
     float v0 = momentum ? p0s[p0Off + w] : 0.0f, v1 = momentum ? p1s[p1Off + w] : 0.0f;
     int d = crossing ? 2 : lines;
+    uint4 b = (uint4)(0u);
     for (int s = stepFrom; s < stepFrom + steps; s++) {
-        uint4 b = philox4x32_10((uint4)((uint) w, 0u, (uint) s, 0u), (uint2)(seed, WALK_STREAM_NOISE));
-        float2 z = walk_normals(b.x, b.y);
+        if (s == stepFrom || (s & 1) == 0) {
+            b = philox4x32_10((uint4)((uint) w, 0u, (uint) s >> 1, 0u), (uint2)(seed, WALK_STREAM_NOISE));
+        }
+        float2 z = (s & 1) ? walk_normals(b.z, b.w) : walk_normals(b.x, b.y);
 
         // grad U in PotentialForm.gradient's sequence; ties between valleys go to the lowest k.
         float g0 = fma(kq, x0, -kcx), g1 = fma(kq, x1, -kcy);

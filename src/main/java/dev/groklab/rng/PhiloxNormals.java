@@ -17,8 +17,14 @@ package dev.groklab.rng;
  * </pre>
  * Every operation is float32 (log, cos and sin are evaluated in higher precision and rounded to
  * float here; other backends use their float library, so values agree to a few ulps, not bit
- * for bit). A 2-D walker step uses pair 0; pair 1 is left for a second use in the same step
- * (HMC momenta, an accept test) so that a step never reads another step's block.
+ * for bit).
+ *
+ * <h2>Step pairs</h2>
+ * A consumer that needs one pair per step (a 2-D walker's noise) shares each block between two
+ * steps, halving the Philox work: step s of item w reads pair (s mod 2) of the block at
+ * (w, s div 2), i.e. steps 2t and 2t + 1 read pairs 0 and 1 of block t ({@link #stepPair}).
+ * Consumers that need more than one pair per step (HMC: momenta and an accept test) own the whole
+ * block of step s instead.
  */
 public final class PhiloxNormals {
     /** 2π rounded to float32, the constant every backend multiplies u2 by. */
@@ -47,6 +53,16 @@ public final class PhiloxNormals {
         float r = radius(bitsA), t = angle(bitsB);
         out[off] = r * (float) Math.cos(t);
         out[off + 1] = r * (float) Math.sin(t);
+    }
+
+    /**
+     * The step-pair normals of item {@code index} at step {@code step} (see the class comment),
+     * written to out[off], out[off + 1]; bits is scratch for the block (4 ints).
+     */
+    public static void stepPair(int seed, int stream, long index, long step, int[] bits, float[] out, int off) {
+        block(seed, stream, index, step >>> 1, bits);
+        int pair = (int) (step & 1) << 1;
+        pair(bits[pair], bits[pair + 1], out, off);
     }
 
     /** The four normals (z0, z1, z2, z3) of (index, step), written to out[off..off + 3]. */

@@ -1,12 +1,11 @@
 package dev.groklab.walkers;
 
 import dev.groklab.backend.cpu.Parallel;
-import dev.groklab.rng.Philox;
 import dev.groklab.rng.PhiloxNormals;
 
 /**
  * The scalar reference for {@link LangevinStep}: one walker at a time, the float32 sequence of
- * {@link PotentialForm#gradient} and {@link PhiloxNormals}. The SIMD kernel must match it to
+ * {@link PotentialForm#gradient} and {@link PhiloxNormals#stepPair}. The SIMD kernel must match it to
  * fp32 tolerance (their log/sin/cos differ in the last bits, so not bit for bit).
  */
 public final class BrownianKernelReference implements LangevinKernel {
@@ -33,13 +32,12 @@ public final class BrownianKernelReference implements LangevinKernel {
         boolean momentum = beta != 0;
         int seed = st.seed();
         int[] b = new int[4];
-        float[] g = new float[2];
+        float[] g = new float[2], z = new float[2];
         for (int i = from; i < to; i++) {
             float x0 = w.x0[i], x1 = w.x1[i], v0 = w.p0[i], v1 = w.p1[i];
             for (int s = stepFrom; s < stepFrom + steps; s++) {
-                Philox.block(i, 0, s, 0, seed, Streams.NOISE, b);
-                float r = PhiloxNormals.radius(b[0]), t = PhiloxNormals.angle(b[1]);
-                float z0 = r * (float) Math.cos(t), z1 = r * (float) Math.sin(t);
+                PhiloxNormals.stepPair(seed, Streams.NOISE, i, s, b, z, 0);
+                float z0 = z[0], z1 = z[1];
                 f.gradient(x0, x1, g);
                 if (momentum) {
                     v0 = Math.fma(beta, v0, gw * g[0]);

@@ -4,7 +4,7 @@ package dev.groklab.walkers;
  * One step of momentum Langevin dynamics, shared by Brownian motion and seed 000's noisy SGD:
  * <pre>
  *   v ← β·v − (1 − β)·∇U(x)          (v = −∇U when β = 0)
- *   x ← wrap(x + dt·v + σ·ξ),        ξ = pair 0 of walker w's block at step s, stream NOISE
+ *   x ← wrap(x + dt·v + σ·ξ),        ξ = walker w's step pair at step s, stream NOISE
  * </pre>
  * Brownian motion (overdamped Langevin, Euler–Maruyama) at temperature T is β = 0 with
  * σ = sqrt(2T·dt); noisy SGD is σ = ε.

@@ -7,7 +7,7 @@ package dev.groklab.walkers;
 public final class Streams {
     /** Uniform starts: walker w's block at step 0, lanes 0 and 1 → x0, x1 (lanes 2, 3 → node for graph walks). */
     public static final int INIT = 1;
-    /** Langevin / noisy-SGD noise: walker w, step s; pair 0 (lanes 0, 1) → ξ0, ξ1. */
+    /** Langevin / noisy-SGD noise: walker w's step pair at step s ({@link dev.groklab.rng.PhiloxNormals#stepPair}) → ξ0, ξ1. */
     public static final int NOISE = 2;
     /** HMC: walker w, proposal s; pair 0 → momenta, lane 2 → uniform for the accept test. */
     public static final int HMC = 3;

@@ -27,6 +27,23 @@ class PhiloxNormalsTest {
         }
     }
 
+    /** Step pairs: steps 2t and 2t + 1 read pairs 0 and 1 of block t. */
+    @Test void stepPairsShareOneBlockBetweenTwoSteps() {
+        int[] b = new int[4];
+        float[] z = new float[2], four = new float[4];
+        for (long i : new long[]{0, 5, (1L << 33) + 1}) {
+            for (long t : new long[]{0, 7, (1L << 35) + 2}) {
+                PhiloxNormals.normals4(9, 2, i, t, four, 0);
+                PhiloxNormals.stepPair(9, 2, i, 2 * t, b, z, 0);
+                assertEquals(four[0], z[0], 0f);
+                assertEquals(four[1], z[1], 0f);
+                PhiloxNormals.stepPair(9, 2, i, 2 * t + 1, b, z, 0);
+                assertEquals(four[2], z[0], 0f);
+                assertEquals(four[3], z[1], 0f);
+            }
+        }
+    }
+
     @Test void meanVarianceAndKolmogorovSmirnov() {
         int items = 50_000, n = 4 * items;
         float[] z = new float[n];

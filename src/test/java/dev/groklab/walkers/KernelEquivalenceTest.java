@@ -12,11 +12,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class KernelEquivalenceTest {
     private static double[] compare(LangevinStep st, int n, int steps, float halfWidth) {
         Walkers ref = Walkers.uniform(n, halfWidth, st.seed()), simd = ref.copy();
-        // Two calls each, so the step offset of a second call is exercised too.
-        BrownianKernelReference.INSTANCE.advance(st, ref, 0, steps / 2);
-        BrownianKernelReference.INSTANCE.advance(st, ref, steps / 2, steps - steps / 2);
-        BrownianKernelSimd.INSTANCE.advance(st, simd, 0, steps / 2);
-        BrownianKernelSimd.INSTANCE.advance(st, simd, steps / 2, steps - steps / 2);
+        // Three calls each: the second starts at an odd step (the middle of a Philox block shared
+        // by two steps) and the longer calls span several noise windows.
+        int[] cuts = {0, 37, 37 + (steps - 37) / 2, steps};
+        for (int c = 0; c < 3; c++) {
+            BrownianKernelReference.INSTANCE.advance(st, ref, cuts[c], cuts[c + 1] - cuts[c]);
+            BrownianKernelSimd.INSTANCE.advance(st, simd, cuts[c], cuts[c + 1] - cuts[c]);
+        }
         double max = 0;
         int far = 0;
         Domain dom = st.domain();

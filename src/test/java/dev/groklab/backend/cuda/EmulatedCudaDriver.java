@@ -754,9 +754,11 @@ final class EmulatedCudaDriver implements CudaDriver {
         for (int w = 0; w < n; w++) {
             float x = f(x0, w), y = f(x1, w), v0 = momentum ? f(p0, w) : 0, v1 = momentum ? f(p1, w) : 0;
             for (int s = stepFrom; s < stepFrom + steps; s++) {
-                Philox.block(w, 0, s, 0, seed, 2, bits);
-                float r = (float) Math.sqrt(-2f * (float) Math.log(Philox.uniformOpenZero(bits[0])));
-                float th = 6.2831855f * Philox.uniform(bits[1]);
+                // walkers.cu: step pair s = pair s mod 2 of block (w, s div 2).
+                Philox.block(w, 0, s >>> 1, 0, seed, 2, bits);
+                int pair = (s & 1) << 1;
+                float r = (float) Math.sqrt(-2f * (float) Math.log(Philox.uniformOpenZero(bits[pair])));
+                float th = 6.2831855f * Philox.uniform(bits[pair + 1]);
                 float z0 = r * (float) Math.cos(th), z1 = r * (float) Math.sin(th);
                 float g0 = Math.fma(kq, x, -kcx), g1 = Math.fma(kq, y, -kcy);
                 if (d > 0) {

@@ -1,0 +1,220 @@
+package dev.groklab.rng;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+import static jdk.incubator.vector.VectorOperators.ASHR;
+import static jdk.incubator.vector.VectorOperators.F2I;
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+import static jdk.incubator.vector.VectorOperators.LSHR;
+import static jdk.incubator.vector.VectorOperators.NE;
+import static jdk.incubator.vector.VectorOperators.XOR;
+
+/**
+ * {@link PhiloxNormals#stepPair} for {@link #VL} consecutive items at once, Philox4x32-10 and
+ * Box–Muller in SIMD lanes: the noise of a batch of walkers for a window of steps.
+ *
+ * <p>Philox needs 32×32→64-bit products. Each 32-bit word of the state lives in two
+ * {@code LongVector}s, one for the even items and one for the odd items, one word per 64-bit
+ * lane: masking both factors to 32 bits lets C2 emit one unsigned 32-bit multiply per lane pair,
+ * and the upper halves may hold garbage wherever only the low 32 bits are read. Reading the low
+ * halves of the even and odd vectors as one int vector puts item base + i in int lane i.
+ *
+ * <p>With the counter (w, 0, t, 0) the first two rounds split into a part that depends only on
+ * the item and a part that depends only on t, so they cost a scalar computation per block and
+ * two XORs per vector.
+ *
+ * <p>Box–Muller's log, sin and cos are fixed polynomials (an exponent split and the atanh series
+ * for log; Cody–Waite reduction of θ = TWO_PI·u2 and Taylor polynomials for sin and cos), within
+ * about 2 ulp of the rounded Math results. They cost the same as the Vector API's LOG/SIN/COS on
+ * this hardware and, unlike those, give the same bits on every CPU whichever vector math library
+ * the JDK finds. So the normals equal {@link PhiloxNormals#stepPair} to fp32 tolerance, not bit
+ * for bit.
+ */
+public final class PhiloxNormalsSimd {
+    public static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Integer> IS = VectorSpecies.of(int.class, FS.vectorShape());
+    static final VectorSpecies<Long> LS = VectorSpecies.of(long.class, FS.vectorShape());
+    /** Items per call. */
+    public static final int VL = FS.length();
+
+    private static final int M0 = 0xD2511F53, M1 = 0xCD9E8D57;
+    private static final int W0 = 0x9E3779B9, W1 = 0xBB67AE85;
+    private static final long LO = 0xFFFFFFFFL;
+    private static final VectorMask<Integer> ODD = oddLanes();
+
+    // log: ln 2 split so e·LN2_HI is exact; series 2·atanh(s) = s·(2 + 2z/3 + 2z²/5 + 2z³/7 + 2z⁴/9).
+    private static final int SQRT_HALF_BITS = 0x3F3504F3;
+    private static final float LN2_HI = 0.693145751953125f, LN2_LO = 1.42860676533018e-06f;
+    // sin/cos: π/2 in three parts (Cody-Waite), Taylor terms to x⁹ and x¹⁰ (error < 2e-9 on |x| ≤ π/4).
+    private static final float PIO2_1 = 1.5703125f, PIO2_2 = 4.837512969970703125e-4f, PIO2_3 = 7.54978995489188216e-8f;
+    private static final float TWO_OVER_PI = (float) (2 / Math.PI);
+
+    private PhiloxNormalsSimd() {}
+
+    private static FloatVector bc(float v) { return FloatVector.broadcast(FS, v); }
+
+    private static VectorMask<Integer> oddLanes() {
+        boolean[] odd = new boolean[IS.length()];
+        for (int i = 0; i < odd.length; i++) odd[i] = (i & 1) == 1;
+        return VectorMask.fromArray(IS, odd, 0);
+    }
+
+    /** Unsigned 32×32→64 product of the low halves. */
+    private static LongVector mul32(LongVector x, LongVector m) {
+        return x.and(LO).mul(m.and(LO));
+    }
+
+    /**
+     * The step-pair normals of items base..base+VL for steps from..from+n under key (seed,
+     * stream): step from + i's pair for item base + j goes to z[2i·VL + j] (first normal) and
+     * z[(2i + 1)·VL + j] (second). z needs 2·n·VL floats.
+     */
+    public static void stepPairs(int seed, int stream, int base, int from, int n, float[] z) {
+        if (from < 0 || n < 0 || (long) from + n > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("steps must lie in 0.." + Integer.MAX_VALUE + ", got " + from + " + " + n);
+        }
+        if (z.length < 2L * n * VL) throw new IllegalArgumentException("z holds " + z.length + " floats, needs " + 2L * n * VL);
+        LongVector m0 = LongVector.broadcast(LS, M0 & LO), m1 = LongVector.broadcast(LS, M1 & LO);
+        long[] k0 = new long[10], k1 = new long[10];
+        for (int r = 0; r < 10; r++) {
+            k0[r] = (seed + r * W0) & LO;
+            k1[r] = (stream + r * W1) & LO;
+        }
+
+        // Per-item halves of rounds 0 and 1 (see the class comment).
+        LongVector iota = LongVector.zero(LS).addIndex(2);
+        LongVector pe = mul32(iota.add(base), m0), po = mul32(iota.add(base + 1), m0);
+        LongVector qe = pe.lanewise(LSHR, 32).lanewise(XOR, k1[0]).and(LO).mul(m1.and(LO));
+        LongVector qo = po.lanewise(LSHR, 32).lanewise(XOR, k1[0]).and(LO).mul(m1.and(LO));
+        LongVector ae = qe.lanewise(LSHR, 32), ao = qo.lanewise(LSHR, 32);
+        LongVector be = qe.lanewise(XOR, k0[2]), bo = qo.lanewise(XOR, k0[2]);
+        LongVector le = pe, lo = po;
+
+        FloatVector l0 = bc(2f), l1 = bc(2f / 3), l2 = bc(2f / 5), l3 = bc(2f / 7), l4 = bc(2f / 9), ln2Hi = bc(LN2_HI);
+        FloatVector twoOverPi = bc(TWO_OVER_PI), half = bc(0.5f), pio2a = bc(-PIO2_1), pio2b = bc(-PIO2_2), pio2c = bc(-PIO2_3);
+        FloatVector s1 = bc(-1f / 6), s2 = bc(1f / 120), s3 = bc(-1f / 5040), s4 = bc(1f / 362880);
+        FloatVector c1 = bc(1f / 24), c2 = bc(-1f / 720), c3 = bc(1f / 40320), c4 = bc(-1f / 3628800);
+        FloatVector minusHalf = bc(-0.5f), one = bc(1f);
+
+        long end = (long) from + n;
+        for (long s = from; s < end; ) {
+            // Block t feeds steps 2t (pair 0: words 0, 1) and 2t + 1 (pair 1: words 2, 3).
+            int t = (int) (s >>> 1);
+            // Per-block halves of rounds 0 and 1: scalars shared by every item.
+            long ps = (M1 & LO) * (t & LO);
+            long pp = (M0 & LO) * (((int) (ps >>> 32) ^ seed) & LO);
+            long sa = ((int) ps ^ (int) k0[1]) & LO;
+            long sb = ((int) (pp >>> 32) ^ (int) k1[1]) & LO;
+            long sc = ((int) pp ^ (int) k1[2]) & LO;
+
+            // Round 2.
+            LongVector c0e = ae.lanewise(XOR, sa), c0o = ao.lanewise(XOR, sa);
+            LongVector c2e = le.lanewise(XOR, sb), c2o = lo.lanewise(XOR, sb);
+            LongVector p0e = c0e.and(LO).mul(m0.and(LO)), p0o = c0o.and(LO).mul(m0.and(LO));
+            LongVector p1e = c2e.and(LO).mul(m1.and(LO)), p1o = c2o.and(LO).mul(m1.and(LO));
+            c0e = p1e.lanewise(LSHR, 32).lanewise(XOR, be);
+            c0o = p1o.lanewise(LSHR, 32).lanewise(XOR, bo);
+            LongVector c1e = p1e, c1o = p1o;
+            c2e = p0e.lanewise(LSHR, 32).lanewise(XOR, sc);
+            c2o = p0o.lanewise(LSHR, 32).lanewise(XOR, sc);
+            LongVector c3e = p0e, c3o = p0o;
+
+            // Rounds 3..9.
+            for (int r = 3; r < 10; r++) {
+                p0e = c0e.and(LO).mul(m0.and(LO));
+                p0o = c0o.and(LO).mul(m0.and(LO));
+                p1e = c2e.and(LO).mul(m1.and(LO));
+                p1o = c2o.and(LO).mul(m1.and(LO));
+                c0e = p1e.lanewise(LSHR, 32).lanewise(XOR, c1e.lanewise(XOR, k0[r]));
+                c0o = p1o.lanewise(LSHR, 32).lanewise(XOR, c1o.lanewise(XOR, k0[r]));
+                c2e = p0e.lanewise(LSHR, 32).lanewise(XOR, c3e.lanewise(XOR, k1[r]));
+                c2o = p0o.lanewise(LSHR, 32).lanewise(XOR, c3o.lanewise(XOR, k1[r]));
+                c1e = p1e;
+                c1o = p1o;
+                c3e = p0e;
+                c3o = p0o;
+            }
+
+            // Even items' words in the even int lanes, odd items' (shifted up) in the odd ones.
+            IntVector o0 = c0e.reinterpretAsInts().blend(c0o.lanewise(LSHL, 32).reinterpretAsInts(), ODD);
+            IntVector o1 = c1e.reinterpretAsInts().blend(c1o.lanewise(LSHL, 32).reinterpretAsInts(), ODD);
+            IntVector o2 = c2e.reinterpretAsInts().blend(c2o.lanewise(LSHL, 32).reinterpretAsInts(), ODD);
+            IntVector o3 = c3e.reinterpretAsInts().blend(c3o.lanewise(LSHL, 32).reinterpretAsInts(), ODD);
+
+            // Box–Muller on both pairs, their independent chains interleaved so that the processor
+            // overlaps them. u1 = k·2⁻²⁴ with k in [1, 2²⁴] (pair A: words 0, 1; pair B: words 2, 3).
+            FloatVector u1A = ((FloatVector) o0.lanewise(LSHR, 8).add(1).convert(I2F, 0)).mul(0x1.0p-24f);
+            FloatVector u1B = ((FloatVector) o2.lanewise(LSHR, 8).add(1).convert(I2F, 0)).mul(0x1.0p-24f);
+            FloatVector u2A = ((FloatVector) o1.lanewise(LSHR, 8).convert(I2F, 0)).mul(0x1.0p-24f);
+            FloatVector u2B = ((FloatVector) o3.lanewise(LSHR, 8).convert(I2F, 0)).mul(0x1.0p-24f);
+            // log(u1) = e·ln2 + log(m) with m in [√½, √2): subtracting √½'s bits first puts the
+            // exponent split at √½; log(m) = 2·atanh((m − 1)/(m + 1)) by its series.
+            IntVector ubA = u1A.reinterpretAsInts().sub(SQRT_HALF_BITS);
+            IntVector ubB = u1B.reinterpretAsInts().sub(SQRT_HALF_BITS);
+            FloatVector efA = (FloatVector) ubA.lanewise(ASHR, 23).convert(I2F, 0);
+            FloatVector efB = (FloatVector) ubB.lanewise(ASHR, 23).convert(I2F, 0);
+            FloatVector mfA = ubA.and(0x007FFFFF).add(SQRT_HALF_BITS).reinterpretAsFloats();
+            FloatVector mfB = ubB.and(0x007FFFFF).add(SQRT_HALF_BITS).reinterpretAsFloats();
+            FloatVector fmA = mfA.sub(1f);
+            FloatVector fmB = mfB.sub(1f);
+            FloatVector smA = fmA.div(fmA.add(2f));
+            FloatVector smB = fmB.div(fmB.add(2f));
+            FloatVector zmA = smA.mul(smA);
+            FloatVector zmB = smB.mul(smB);
+            FloatVector polyA = zmA.fma(l4, l3).fma(zmA, l2).fma(zmA, l1).fma(zmA, l0);
+            FloatVector polyB = zmB.fma(l4, l3).fma(zmB, l2).fma(zmB, l1).fma(zmB, l0);
+            FloatVector logUA = efA.fma(ln2Hi, smA.fma(polyA, efA.mul(LN2_LO)));
+            FloatVector logUB = efB.fma(ln2Hi, smB.fma(polyB, efB.mul(LN2_LO)));
+            FloatVector radA = logUA.mul(-2f).sqrt();
+            FloatVector radB = logUB.mul(-2f).sqrt();
+            // sin and cos of θ = 2π·u2: quadrant q = round(θ·2/π), x = θ − q·π/2 in [−π/4, π/4].
+            FloatVector thA = u2A.mul(PhiloxNormals.TWO_PI);
+            FloatVector thB = u2B.mul(PhiloxNormals.TWO_PI);
+            IntVector qA = (IntVector) thA.fma(twoOverPi, half).convert(F2I, 0);
+            IntVector qB = (IntVector) thB.fma(twoOverPi, half).convert(F2I, 0);
+            FloatVector qfA = (FloatVector) qA.convert(I2F, 0);
+            FloatVector qfB = (FloatVector) qB.convert(I2F, 0);
+            FloatVector xA = qfA.fma(pio2a, thA);
+            FloatVector xB = qfB.fma(pio2a, thB);
+            xA = qfA.fma(pio2b, xA);
+            xB = qfB.fma(pio2b, xB);
+            xA = qfA.fma(pio2c, xA);
+            xB = qfB.fma(pio2c, xB);
+            FloatVector xxA = xA.mul(xA);
+            FloatVector xxB = xB.mul(xB);
+            FloatVector snA = xxA.fma(s4, s3).fma(xxA, s2).fma(xxA, s1).mul(xxA).fma(xA, xA);
+            FloatVector snB = xxB.fma(s4, s3).fma(xxB, s2).fma(xxB, s1).mul(xxB).fma(xB, xB);
+            FloatVector csA = xxA.fma(c4, c3).fma(xxA, c2).fma(xxA, c1).fma(xxA, minusHalf).fma(xxA, one);
+            FloatVector csB = xxB.fma(c4, c3).fma(xxB, c2).fma(xxB, c1).fma(xxB, minusHalf).fma(xxB, one);
+            VectorMask<Integer> swapA = qA.and(1).compare(NE, 0);
+            VectorMask<Integer> swapB = qB.and(1).compare(NE, 0);
+            IntVector sinBitsA = snA.reinterpretAsInts().blend(csA.reinterpretAsInts(), swapA)
+                    .lanewise(XOR, qA.and(2).lanewise(LSHL, 30));
+            IntVector sinBitsB = snB.reinterpretAsInts().blend(csB.reinterpretAsInts(), swapB)
+                    .lanewise(XOR, qB.and(2).lanewise(LSHL, 30));
+            IntVector cosBitsA = csA.reinterpretAsInts().blend(snA.reinterpretAsInts(), swapA)
+                    .lanewise(XOR, qA.add(1).and(2).lanewise(LSHL, 30));
+            IntVector cosBitsB = csB.reinterpretAsInts().blend(snB.reinterpretAsInts(), swapB)
+                    .lanewise(XOR, qB.add(1).and(2).lanewise(LSHL, 30));
+
+            // Store the steps that lie in the window: a window may start at an odd step or end at an even one.
+            long s0 = 2L * t;
+            if (s0 >= from) {
+                int at = (int) (s0 - from) * 2 * VL;
+                radA.mul(cosBitsA.reinterpretAsFloats()).intoArray(z, at);
+                radA.mul(sinBitsA.reinterpretAsFloats()).intoArray(z, at + VL);
+            }
+            if (s0 + 1 < end) {
+                int at = (int) (s0 + 1 - from) * 2 * VL;
+                radB.mul(cosBitsB.reinterpretAsFloats()).intoArray(z, at);
+                radB.mul(sinBitsB.reinterpretAsFloats()).intoArray(z, at + VL);
+            }
+            s = s0 + 2;
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package dev.groklab.rng;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The lanes' step-pair normals against the scalar {@link PhiloxNormals#stepPair}: same Philox
+ * bits, so the normals differ only by the polynomial log/sin/cos (a few ulp), on random item
+ * offsets, odd first steps and odd window lengths.
+ */
+class PhiloxNormalsSimdTest {
+    private static final int VL = PhiloxNormalsSimd.VL;
+
+    @Test void equalsTheScalarStepPairsOnRandomWindows() {
+        SplittableRandom rnd = new SplittableRandom(11);
+        int[] bits = new int[4];
+        float[] ref = new float[2];
+        double worst = 0;
+        for (int trial = 0; trial < 40; trial++) {
+            int seed = rnd.nextInt(), stream = rnd.nextInt(1, 9);
+            int base = rnd.nextInt(0, 1 << 30);
+            int from = trial == 0 ? Integer.MAX_VALUE - 5 : rnd.nextInt(0, 1 << 20) * 2 + (trial & 1);
+            int n = trial == 0 ? 5 : rnd.nextInt(1, 70);
+            float[] z = new float[2 * n * VL];
+            PhiloxNormalsSimd.stepPairs(seed, stream, base, from, n, z);
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < VL; j++) {
+                    PhiloxNormals.stepPair(seed, stream, base + j, from + i, bits, ref, 0);
+                    for (int c = 0; c < 2; c++) {
+                        float got = z[(2 * i + c) * VL + j], want = ref[c];
+                        double err = Math.abs(got - want) / Math.max(1, Math.abs(want));
+                        worst = Math.max(worst, err);
+                        assertTrue(err < 4e-6, "item " + (base + j) + " step " + (from + i) + " normal " + c
+                                + ": simd " + got + ", scalar " + want);
+                    }
+                }
+            }
+        }
+        System.out.printf("step-pair normals, SIMD vs scalar: worst relative error %.3g%n", worst);
+    }
+
+    @Test void rejectsStepsBeyondTheCounterRangeAndShortBuffers() {
+        assertThrows(IllegalArgumentException.class, () -> PhiloxNormalsSimd.stepPairs(1, 2, 0, Integer.MAX_VALUE, 2, new float[4 * VL]));
+        assertThrows(IllegalArgumentException.class, () -> PhiloxNormalsSimd.stepPairs(1, 2, 0, 0, 3, new float[4 * VL]));
+    }
+}
