@@ -10,10 +10,8 @@ import dev.groklab.train.TrainConfig;
 import dev.groklab.train.Trainer;
 
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Full-batch training steps per second of the `nanda` model (1-layer transformer, x+y mod 113,
@@ -45,22 +43,11 @@ public final class TrainStepSuite {
 
     /** Steps/s of the PyTorch peer on {@code device} (cpu or cuda), or NaN with a printed reason. */
     public static double peer(int threads, int steps, String device, PrintWriter out) {
-        Path python = Path.of("/usr/bin/python3");
-        if (!Files.isExecutable(python) || !Files.exists(PEER)) {
-            out.println("PyTorch peer unavailable (" + (Files.exists(PEER) ? "no /usr/bin/python3" : PEER + " not found") + ")");
-            return Double.NaN;
-        }
+        String text = PythonPeer.run("PyTorch peer", PEER, List.of("--threads", Integer.toString(threads),
+                "--steps", Integer.toString(steps), "--device", device), out);
+        if (text == null) return Double.NaN;
         try {
-            Process p = new ProcessBuilder(python.toString(), PEER.toString(), "--threads", Integer.toString(threads),
-                    "--steps", Integer.toString(steps), "--device", device).redirectErrorStream(true).start();
-            String text = new String(p.getInputStream().readAllBytes());
-            if (!p.waitFor(600, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                String last = text.strip().lines().reduce((a, b) -> b).orElse("");
-                out.println("PyTorch peer failed: " + last);
-                return Double.NaN;
-            }
-            String json = text.strip().lines().reduce((a, b) -> b).orElse("{}");
-            return Json.parse(json).get("steps_per_s").asDouble();
+            return Json.parse(PythonPeer.lastLine(text)).get("steps_per_s").asDouble();
         } catch (Exception e) {
             out.println("PyTorch peer failed: " + e.getMessage());
             return Double.NaN;

@@ -3,6 +3,7 @@ package dev.groklab.bench;
 import dev.groklab.backend.Backend;
 import dev.groklab.backend.cuda.CudaBackend;
 import dev.groklab.backend.opencl.OpenClBackend;
+import dev.groklab.io.Json;
 import dev.groklab.tensor.DType;
 import dev.groklab.tensor.Scope;
 import dev.groklab.tensor.Tensor;
@@ -13,6 +14,7 @@ import dev.groklab.walkers.Potential;
 import dev.groklab.walkers.Walkers;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -29,6 +31,8 @@ public final class WalkerSuite {
     private static final float HALF_WIDTH = 2f;
     private static final LangevinStep STEP =
             LangevinStep.brownian(new Potential.Crossing(4f, 0f), Domain.torus(HALF_WIDTH), 1e-3f, 0.05f, SEED);
+
+    public static final Path CPU_PEER = Path.of("bench/peers/walkers_torch.py");
 
     public record Row(String kernel, int walkers, double ms, double walkerStepsPerSecond) {}
 
@@ -99,14 +103,43 @@ public final class WalkerSuite {
         return new Row(name, walkers, t.medianMs(), (double) walkers * STEPS_PER_CALL / t.median());
     }
 
+    /**
+     * Walker-steps/s of the vectorized CPU PyTorch peer on the same setting with {@code threads}
+     * threads, or NaN with the reason printed.
+     */
+    public static double cpuPeer(int walkers, int threads, PrintWriter out) {
+        String text = PythonPeer.run("PyTorch CPU peer", CPU_PEER, List.of("--walkers", Integer.toString(walkers),
+                "--threads", Integer.toString(threads), "--steps", Integer.toString(2 * STEPS_PER_CALL),
+                "--a", "4", "--half-width", Float.toString(HALF_WIDTH), "--temperature", "0.05", "--dt", "0.001"), out);
+        if (text == null) return Double.NaN;
+        try {
+            return Json.parse(PythonPeer.lastLine(text)).get("walker_steps_per_s").asDouble();
+        } catch (Exception e) {
+            out.println("PyTorch CPU peer failed: " + e.getMessage());
+            return Double.NaN;
+        }
+    }
+
     /** The rows with each one's speed relative to the last (the CPU SIMD kernel). */
     public static void print(List<Row> rows, PrintWriter out) {
+        print(rows, Double.NaN, 0, out);
+    }
+
+    /** As {@link #print(List, PrintWriter)}, with the CPU peer's rate (NaN: none) and each row's ratio to it. */
+    public static void print(List<Row> rows, double peer, int peerThreads, PrintWriter out) {
         Row cpu = rows.getLast();
+        boolean hasPeer = !Double.isNaN(peer);
         out.printf("walkers: Brownian on the crossing, torus L = %.0f, %d steps per call%n", HALF_WIDTH, STEPS_PER_CALL);
-        out.printf("%-30s %10s %10s %16s %8s%n", "kernel", "walkers", "ms/call", "walker-steps/s", "vs CPU");
+        out.printf("%-30s %10s %10s %16s %8s%s%n", "kernel", "walkers", "ms/call", "walker-steps/s", "vs CPU",
+                hasPeer ? String.format(" %9s", "vs torch") : "");
         for (Row r : rows) {
-            out.printf("%-30s %10d %10.2f %16.3g %7.2fx%n", r.kernel(), r.walkers(), r.ms(), r.walkerStepsPerSecond(),
-                    r.walkerStepsPerSecond() / cpu.walkerStepsPerSecond());
+            out.printf("%-30s %10d %10.2f %16.3g %7.2fx%s%n", r.kernel(), r.walkers(), r.ms(), r.walkerStepsPerSecond(),
+                    r.walkerStepsPerSecond() / cpu.walkerStepsPerSecond(),
+                    hasPeer ? String.format(" %8.2fx", r.walkerStepsPerSecond() / peer) : "");
+        }
+        if (hasPeer) {
+            out.printf("%-30s %10d %10.2f %16.3g %7.2fx%n", "PyTorch CPU, " + peerThreads + " threads", cpu.walkers(),
+                    1e3 * cpu.walkers() * STEPS_PER_CALL / peer, peer, peer / cpu.walkerStepsPerSecond());
         }
         out.flush();
     }

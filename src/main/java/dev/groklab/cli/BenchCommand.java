@@ -133,7 +133,10 @@ public final class BenchCommand implements Callable<Integer> {
         if (!rows.isEmpty() && onCpu) KernelSuite.print(rows, out);
         if (!rows.isEmpty() && !onCpu) KernelSuite.print(rows, memoryBound(CpuBackend.get(), all, settings), "CPU", out);
         if (all || kernel.equals("walkers")) {
-            WalkerSuite.print(WalkerSuite.run(be, walkers, settings), out);
+            List<WalkerSuite.Row> walkerRows = WalkerSuite.run(be, walkers, settings);
+            // The CPU peer runs after the timed rows, in its own process, on the same cores.
+            double peer = WalkerSuite.cpuPeer(walkers, t, out);
+            WalkerSuite.print(walkerRows, peer, t, out);
             out.println();
         }
         if (all || kernel.equals("nanda")) dev.groklab.bench.TrainStepSuite.run(be, t, settings, out);
