@@ -17,7 +17,8 @@ public final class SimdMath {
     public static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Integer> SI = IntVector.SPECIES_PREFERRED;
 
-    private static final float EXP_HI = 88.3762626647949f, EXP_LO = -87.3365447504f;
+    // Above EXP_HI (a little beyond ln(FLT_MAX) = 88.7228) every result overflows anyway.
+    private static final float EXP_HI = 88.8f, EXP_LO = -87.3365447504f;
     private static final float LOG2E = 1.44269504088896341f, C1 = 0.693359375f, C2 = -2.12194440e-4f;
     private static final float ROUND = 12582912f; // 1.5·2^23: adding and subtracting it rounds to an integer
     private static final float SQRTHF = 0.707106781186547524f;
@@ -37,7 +38,10 @@ public final class SimdMath {
         float r = Math.fma(n, -C1, xc);
         r = Math.fma(n, -C2, r);
         float p = expPoly(r);
-        return p * Float.intBitsToFloat(((int) n + 127) << 23);
+        // 2^n as 2^(n/2)·2^(n − n/2): n reaches 128 near the top of the range, where 2^n alone is
+        // not a float. Both factors are exact, so wherever 2^n is a float the result is the same.
+        int n1 = (int) n >> 1;
+        return p * Float.intBitsToFloat((n1 + 127) << 23) * Float.intBitsToFloat(((int) n - n1 + 127) << 23);
     }
 
     private static float expPoly(float r) {
@@ -63,8 +67,10 @@ public final class SimdMath {
         p = p.fma(r, FloatVector.broadcast(S, 1.6666665459e-1f));
         p = p.fma(r, FloatVector.broadcast(S, 5.0000001201e-1f));
         p = p.fma(r.mul(r), r).add(1f);
-        IntVector bits = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
-        FloatVector y = p.mul(bits.reinterpretAsFloats());
+        IntVector ni = (IntVector) n.convert(VectorOperators.F2I, 0);
+        IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
+        FloatVector y = p.mul(n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
+                .mul(ni.sub(n1).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
         y = y.blend(0f, under);
         return y.blend(x, x.test(jdk.incubator.vector.VectorOperators.IS_NAN));
     }

@@ -34,6 +34,12 @@ class SimdMathTest {
     @Test void expIsAccurateAndDeterministic() {
         check("exp", SimdMath::exp, SimdMath::exp, Math::exp, -80, 80, 3e-7, 0);
         check("exp small", SimdMath::exp, SimdMath::exp, Math::exp, -1, 1, 3e-7, 0);
+        // Up to ln(FLT_MAX) = 88.7228 the result is finite and accurate, beyond it infinite.
+        check("exp top", SimdMath::exp, SimdMath::exp, Math::exp, 80, 88.7228, 3e-7, 0);
+        for (float x : new float[]{88.7229f, 88.8f, 100f, Float.POSITIVE_INFINITY}) {
+            assertEquals(Float.POSITIVE_INFINITY, SimdMath.exp(x), "exp(" + x + ")");
+            assertEquals(Float.POSITIVE_INFINITY, SimdMath.exp(FloatVector.broadcast(SimdMath.S, x)).lane(0), "exp(" + x + ") in lanes");
+        }
         assertEquals(0f, SimdMath.exp(-100f));
         assertEquals(1f, SimdMath.exp(0f));
         assertTrue(Float.isNaN(SimdMath.exp(Float.NaN)));
