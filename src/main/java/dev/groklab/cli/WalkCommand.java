@@ -288,6 +288,8 @@ public final class WalkCommand implements Callable<Integer> {
         }
         double max = 0;
         for (int i = 0; i < shown; i++) for (int j = 0; j < shown; j++) max = Math.max(max, Math.max(emp[i][j], gib[i][j]));
+        // The colour bar prints its ends unformatted: round the top up to three significant digits.
+        if (max > 0) max = new java.math.BigDecimal(max).round(new java.math.MathContext(3, java.math.RoundingMode.UP)).doubleValue();
         List<Chart<?, ?>> charts = new ArrayList<>();
         charts.add(heatMap("Empirical (" + r.summary().dynamics() + ")", emp, h, shown, max));
         charts.add(heatMap("Gibbs exp(-U/T)/Z, T = " + String.format(Locale.ROOT, "%.3g",
