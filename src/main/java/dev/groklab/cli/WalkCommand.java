@@ -286,18 +286,19 @@ public final class WalkCommand implements Callable<Integer> {
                 if (r.gibbs() != null) gib[a][c] += r.gibbs().probability(i, j);
             }
         }
-        double max = 0;
-        for (int i = 0; i < shown; i++) for (int j = 0; j < shown; j++) max = Math.max(max, Math.max(emp[i][j], gib[i][j]));
-        // The colour bar prints its ends unformatted: round the top up to three significant digits.
-        if (max > 0) max = new java.math.BigDecimal(max).round(new java.math.MathContext(3, java.math.RoundingMode.UP)).doubleValue();
         List<Chart<?, ?>> charts = new ArrayList<>();
-        charts.add(heatMap("Empirical (" + r.summary().dynamics() + ")", emp, h, shown, max));
+        // Each panel on its own colour scale: a concentrated Gibbs density would otherwise wash out the other.
+        charts.add(heatMap("Empirical (" + r.summary().dynamics() + ")", emp, h, shown));
         charts.add(heatMap("Gibbs exp(-U/T)/Z, T = " + String.format(Locale.ROOT, "%.3g",
-                r.summary().gibbsTemperature() == null ? Double.NaN : r.summary().gibbsTemperature()), gib, h, shown, max));
+                r.summary().gibbsTemperature() == null ? Double.NaN : r.summary().gibbsTemperature()), gib, h, shown));
         BitmapEncoder.saveBitmap(charts, 1, 2, file.toString(), BitmapEncoder.BitmapFormat.PNG);
     }
 
-    private static HeatMapChart heatMap(String title, double[][] p, Histogram2D h, int shown, double max) {
+    private static HeatMapChart heatMap(String title, double[][] p, Histogram2D h, int shown) {
+        double max = 0;
+        for (double[] row : p) for (double v : row) max = Math.max(max, v);
+        // The colour bar prints its ends unformatted: round the top up to three significant digits.
+        if (max > 0) max = new java.math.BigDecimal(max).round(new java.math.MathContext(3, java.math.RoundingMode.UP)).doubleValue();
         HeatMapChart chart = new HeatMapChartBuilder().width(640).height(600).title(title).xAxisTitle("x0").yAxisTitle("x1").build();
         List<String> axis = new ArrayList<>();
         double width = 2.0 * h.halfWidth / shown;
