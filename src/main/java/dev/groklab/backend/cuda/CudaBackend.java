@@ -478,33 +478,21 @@ public final class CudaBackend implements Backend {
         }
     }
 
-    @Override public Tensor fromHost(float[] data, int... shape) {
-        checkLength(data.length, shape);
-        bind();
-        Tensor t = empty(DType.F32, shape);
-        MemorySegment s = staging(4L * data.length);
-        MemorySegment.copy(data, 0, s, ValueLayout.JAVA_FLOAT, 0, data.length);
-        upload(ptr(t), s, 4L * data.length);
-        return t;
-    }
+    @Override public Tensor fromHost(float[] data, int... shape) { return fromHost(DType.F32, MemorySegment.ofArray(data), data.length, shape); }
 
-    @Override public Tensor fromHost(double[] data, int... shape) {
-        checkLength(data.length, shape);
-        bind();
-        Tensor t = empty(DType.F64, shape);
-        MemorySegment s = staging(8L * data.length);
-        MemorySegment.copy(data, 0, s, ValueLayout.JAVA_DOUBLE, 0, data.length);
-        upload(ptr(t), s, 8L * data.length);
-        return t;
-    }
+    @Override public Tensor fromHost(double[] data, int... shape) { return fromHost(DType.F64, MemorySegment.ofArray(data), data.length, shape); }
 
-    @Override public Tensor fromHost(int[] data, int... shape) {
-        checkLength(data.length, shape);
+    @Override public Tensor fromHost(int[] data, int... shape) { return fromHost(DType.I32, MemorySegment.ofArray(data), data.length, shape); }
+
+    /** A new tensor holding a Java array's values (the array's heap segment), uploaded through the staging buffer. */
+    private Tensor fromHost(DType dtype, MemorySegment data, int length, int[] shape) {
+        checkLength(length, shape);
         bind();
-        Tensor t = empty(DType.I32, shape);
-        MemorySegment s = staging(4L * data.length);
-        MemorySegment.copy(data, 0, s, ValueLayout.JAVA_INT, 0, data.length);
-        upload(ptr(t), s, 4L * data.length);
+        Tensor t = empty(dtype, shape);
+        long bytes = data.byteSize();
+        MemorySegment s = staging(bytes);
+        MemorySegment.copy(data, 0, s, 0, bytes);
+        upload(ptr(t), s, bytes);
         return t;
     }
 
