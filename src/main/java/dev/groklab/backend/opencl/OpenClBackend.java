@@ -125,18 +125,7 @@ public final class OpenClBackend implements Backend {
                 + "; the OpenCL backend computes in F32 (use the cpu backend for float64)");
     }
 
-    @Override public Tensor fromHost(float[] data, int... shape) {
-        checkLength("fromHost", data.length, shape);
-        Tensor t = empty(DType.F32, shape);
-        int per = (int) (ClDevice.chunkBytes / 4);
-        for (int from = 0; from < data.length; from += per) {
-            int n = Math.min(per, data.length - from);
-            ByteBuffer bb = ClDevice.staging(4L * n);
-            bb.asFloatBuffer().put(data, from, n);
-            cl.writeAsync(mem(t), 4L * from, bb, 4L * n);
-        }
-        return t;
-    }
+    @Override public Tensor fromHost(float[] data, int... shape) { return fromHost(DType.F32, MemorySegment.ofArray(data), data.length, shape); }
 
     @Override public Tensor fromHost(double[] data, int... shape) {
         checkLength("fromHost", data.length, shape);
@@ -144,16 +133,22 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override public Tensor fromHost(int[] data, int... shape) {
-        checkLength("fromHost", data.length, shape);
-        Tensor t = empty(DType.I32, shape);
+        Tensor t = fromHost(DType.I32, MemorySegment.ofArray(data), data.length, shape);
+        storage(t).hostInts(data.clone());
+        return t;
+    }
+
+    /** A new tensor holding length 4-byte values of a Java array (its heap segment), queued in staging buffers of at most one chunk. */
+    private Tensor fromHost(DType dtype, MemorySegment data, int length, int[] shape) {
+        checkLength("fromHost", length, shape);
+        Tensor t = empty(dtype, shape);
         int per = (int) (ClDevice.chunkBytes / 4);
-        for (int from = 0; from < data.length; from += per) {
-            int n = Math.min(per, data.length - from);
+        for (int from = 0; from < length; from += per) {
+            int n = Math.min(per, length - from);
             ByteBuffer bb = ClDevice.staging(4L * n);
-            bb.asIntBuffer().put(data, from, n);
+            MemorySegment.ofBuffer(bb).copyFrom(data.asSlice(4L * from, 4L * n));
             cl.writeAsync(mem(t), 4L * from, bb, 4L * n);
         }
-        storage(t).hostInts(data.clone());
         return t;
     }
 
