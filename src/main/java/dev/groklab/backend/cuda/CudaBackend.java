@@ -1087,14 +1087,7 @@ public final class CudaBackend implements Backend {
     @Override public void sgd(Tensor p, Tensor g, Tensor buf, Tensor decayTarget, SgdStep h) {
         boolean mom = h.momentum() != 0;
         live("sgd", p, g, mom ? buf : null, decayTarget);
-        for (Tensor t : new Tensor[]{g, mom ? buf : null, decayTarget}) {
-            if (t != null && !p.sameShape(t)) {
-                throw new IllegalArgumentException("sgd: state " + Shapes.str(t.shape()) + " differs from parameter " + Shapes.str(p.shape()));
-            }
-        }
-        if (p.rank() == 0 || p.dim(0) != h.models()) {
-            throw new IllegalArgumentException("sgd: parameter " + Shapes.str(p.shape()) + " needs a leading model axis of " + h.models());
-        }
+        Checks.sgdState(p, g, buf, decayTarget, h);
         f32("sgd", p, g, mom ? buf : null, decayTarget);
         requireDense("sgd", p, mom ? buf : null);
         int n = p.numel();

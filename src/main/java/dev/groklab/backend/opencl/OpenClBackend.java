@@ -778,14 +778,7 @@ public final class OpenClBackend implements Backend {
     @Override public void adamw(Tensor p, Tensor g, Tensor m, Tensor v, Tensor decayTarget, AdamStep h) {
         on("adamw", p, g, m, v, decayTarget);
         f32("adamw", p, g, m, v, decayTarget);
-        for (Tensor t : new Tensor[]{g, m, v, decayTarget}) {
-            if (t != null && !p.sameShape(t)) {
-                throw new IllegalArgumentException("adamw: state " + Shapes.str(t.shape()) + " differs from parameter " + Shapes.str(p.shape()));
-            }
-        }
-        if (p.rank() == 0 || p.dim(0) != h.models()) {
-            throw new IllegalArgumentException("adamw: parameter " + Shapes.str(p.shape()) + " needs a leading model axis of " + h.models());
-        }
+        ReferenceBackend.checkAdam(p, g, m, v, decayTarget, h);
         dense("adamw", p, g, m, v, decayTarget);
         int n = p.numel();
         if (n == 0) return;
@@ -801,14 +794,7 @@ public final class OpenClBackend implements Backend {
         boolean mom = h.momentum() != 0;
         on("sgd", p, g, mom ? buf : null, decayTarget);
         f32("sgd", p, g, mom ? buf : null, decayTarget);
-        for (Tensor t : new Tensor[]{g, mom ? buf : null, decayTarget}) {
-            if (t != null && !p.sameShape(t)) {
-                throw new IllegalArgumentException("sgd: state " + Shapes.str(t.shape()) + " differs from parameter " + Shapes.str(p.shape()));
-            }
-        }
-        if (p.rank() == 0 || p.dim(0) != h.models()) {
-            throw new IllegalArgumentException("sgd: parameter " + Shapes.str(p.shape()) + " needs a leading model axis of " + h.models());
-        }
+        ReferenceBackend.checkSgdShapes(p, g, buf, decayTarget, h);
         dense("sgd", p, g, mom ? buf : null, decayTarget);
         int n = p.numel();
         if (n == 0) return;
