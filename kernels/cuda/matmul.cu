@@ -60,75 +60,6 @@ static __device__ __forceinline__ void mm_cp_commit() { asm volatile("cp.async.c
 template <int N>
 static __device__ __forceinline__ void mm_cp_wait() { asm volatile("cp.async.wait_group %0;\n" :: "n"(N) : "memory"); }
 
-// Tile loader shared by the SIMT and tensor-core kernels: a BM×BK slice of A and a BK×BN slice
-// of B per k-tile, copied straight into shared memory k-major (As[k][row], Bs[k][col]) with
-// cp.async, so no staging registers compete with the accumulators. Threads walk the operand's
-// contiguous axis so global reads coalesce; padded rows keep the shared stores conflict-free.
-template <int BM, int BN, int BK, int NT, bool AK, bool BNC>
-struct MmLoader {
-    static_assert(NT % BK == 0 && NT % BM == 0 && NT % BN == 0, "loader geometry");
-    static constexpr int LA = BM * BK / NT, LB = BK * BN / NT;
-    int curBt, ao, bo;
-
-    // Thread tid copies A elements (q, r) = (tid % BK, tid / BK + i·NT/BK) when A's k axis is
-    // contiguous (AK), else (tid / BM + i·NT/BM, tid % BM); B likewise with its column axis.
-    // One base pointer and one step per operand keep the address registers few.
-    template <int PA, int PB>
-    __device__ __forceinline__ void issue(const float* __restrict__ A, const float* __restrict__ B, const MmArgs& p,
-                                          int g, int kTiles, int t, int row0, int col0, float (*As)[PA], float (*Bs)[PB]) {
-        int bt = p.reduce ? t / kTiles : g;
-        int kt = p.reduce ? t - bt * kTiles : t;
-        if (bt != curBt) {
-            mm_batch_offsets(p, bt, ao, bo);
-            curBt = bt;
-        }
-        const int k0 = kt * BK, tid = threadIdx.x;
-        if (AK) {
-            constexpr int RS = NT / BK;
-            const int q = tid % BK, r = tid / BK, gq = k0 + q;
-            const float* base = A + (ao + (row0 + r) * p.ars + gq * p.acs);
-            const int step = RS * p.ars;
-            #pragma unroll
-            for (int i = 0; i < LA; i++) {
-                bool ok = gq < p.k && row0 + r + i * RS < p.n;
-                mm_cp_async4(&As[q][r + i * RS], ok ? base + i * step : A, ok);
-            }
-        } else {
-            constexpr int QS = NT / BM;
-            const int r = tid % BM, q = tid / BM, gr = row0 + r;
-            const float* base = A + (ao + gr * p.ars + (k0 + q) * p.acs);
-            const int step = QS * p.acs;
-            #pragma unroll
-            for (int i = 0; i < LA; i++) {
-                bool ok = gr < p.n && k0 + q + i * QS < p.k;
-                mm_cp_async4(&As[q + i * QS][r], ok ? base + i * step : A, ok);
-            }
-        }
-        if (BNC) {
-            constexpr int QS = NT / BN;
-            const int c = tid % BN, q = tid / BN, gc = col0 + c;
-            const float* base = B + (bo + (k0 + q) * p.brs + gc * p.bcs);
-            const int step = QS * p.brs;
-            #pragma unroll
-            for (int i = 0; i < LB; i++) {
-                bool ok = gc < p.m && k0 + q + i * QS < p.k;
-                mm_cp_async4(&Bs[q + i * QS][c], ok ? base + i * step : B, ok);
-            }
-        } else {
-            constexpr int CS = NT / BK;
-            const int q = tid % BK, c = tid / BK, gq = k0 + q;
-            const float* base = B + (bo + gq * p.brs + (col0 + c) * p.bcs);
-            const int step = CS * p.bcs;
-            #pragma unroll
-            for (int i = 0; i < LB; i++) {
-                bool ok = gq < p.k && col0 + c + i * CS < p.m;
-                mm_cp_async4(&Bs[q][c + i * CS], ok ? base + i * step : B, ok);
-            }
-        }
-        mm_cp_commit();
-    }
-};
-
 // Where block blockIdx.x works: output tile (row0, col0), group g, split s, and its k-tile range.
 struct MmTile {
     int row0, col0, g, z;
@@ -157,6 +88,87 @@ static __device__ __forceinline__ MmTile mm_tile(const MmArgs& p, float* C, floa
     return t;
 }
 
+// One operand's BK×W slice of k-tile k0 (W rows of A or columns of B), copied into S[k][x] with
+// cp.async; element (k, x) is src[off + x·xs + k·ks]. Threads walk the contiguous axis so global
+// reads coalesce: thread tid copies (tid % BK, tid / BK + i·NT/BK) when the k axis is contiguous
+// (KC), else (tid / W + i·NT/W, tid % W). One base pointer and one step keep the address
+// registers few.
+template <int W, int BK, int NT, bool KC, int P>
+static __device__ __forceinline__ void mm_load(const float* __restrict__ src, int off, int x0, int xn, int xs, int k0, int kn,
+                                               int ks, float (*S)[P]) {
+    constexpr int LD = W * BK / NT;
+    const int tid = threadIdx.x;
+    if (KC) {
+        constexpr int XS = NT / BK;
+        const int q = tid % BK, x = tid / BK, gq = k0 + q;
+        const float* base = src + (off + (x0 + x) * xs + gq * ks);
+        const int step = XS * xs;
+        #pragma unroll
+        for (int i = 0; i < LD; i++) {
+            bool ok = gq < kn && x0 + x + i * XS < xn;
+            mm_cp_async4(&S[q][x + i * XS], ok ? base + i * step : src, ok);
+        }
+    } else {
+        constexpr int QS = NT / W;
+        const int x = tid % W, q = tid / W, gx = x0 + x;
+        const float* base = src + (off + gx * xs + (k0 + q) * ks);
+        const int step = QS * ks;
+        #pragma unroll
+        for (int i = 0; i < LD; i++) {
+            bool ok = gx < xn && k0 + q + i * QS < kn;
+            mm_cp_async4(&S[q + i * QS][x], ok ? base + i * step : src, ok);
+        }
+    }
+}
+
+// Tile loader shared by the SIMT and tensor-core kernels: a BM×BK slice of A and a BK×BN slice
+// of B per k-tile, copied straight into shared memory k-major (As[k][row], Bs[k][col]), so no
+// staging registers compete with the accumulators; padded rows keep the shared stores
+// conflict-free.
+template <int BM, int BN, int BK, int NT, bool AK, bool BNC>
+struct MmLoader {
+    static_assert(NT % BK == 0 && NT % BM == 0 && NT % BN == 0, "loader geometry");
+    int curBt, ao, bo;
+
+    template <int PA, int PB>
+    __device__ __forceinline__ void issue(const float* __restrict__ A, const float* __restrict__ B, const MmArgs& p,
+                                          int g, int kTiles, int t, int row0, int col0, float (*As)[PA], float (*Bs)[PB]) {
+        int bt = p.reduce ? t / kTiles : g;
+        int kt = p.reduce ? t - bt * kTiles : t;
+        if (bt != curBt) {
+            mm_batch_offsets(p, bt, ao, bo);
+            curBt = bt;
+        }
+        const int k0 = kt * BK;
+        mm_load<BM, BK, NT, AK>(A, ao, row0, p.n, p.ars, k0, p.k, p.acs, As);
+        const int brs = p.brs;   // read before p.bcs, so the address math compiles as with one loader per operand
+        mm_load<BN, BK, NT, !BNC>(B, bo, col0, p.m, p.bcs, k0, p.k, brs, Bs);
+        mm_cp_commit();
+    }
+
+    // Double buffering: first() starts copying the block's first k-tile into buffer 0; next(),
+    // before k-tile it is multiplied from buffer buf, starts copying tile it + 1 into buf ^ 1 (last
+    // read before the barrier that ended the previous iteration) and waits for tile it.
+    template <int PA, int PB>
+    __device__ __forceinline__ void first(const float* __restrict__ A, const float* __restrict__ B, const MmArgs& p,
+                                          const MmTile& t, int kTiles, float (*As)[BK][PA], float (*Bs)[BK][PB]) {
+        curBt = -1;
+        if (t.t0 < t.t1) issue<PA, PB>(A, B, p, t.g, kTiles, t.t0, t.row0, t.col0, As[0], Bs[0]);
+    }
+
+    template <int PA, int PB>
+    __device__ __forceinline__ void next(const float* __restrict__ A, const float* __restrict__ B, const MmArgs& p,
+                                         const MmTile& t, int kTiles, int it, float (*As)[BK][PA], float (*Bs)[BK][PB], int buf) {
+        if (it + 1 < t.t1) {
+            issue<PA, PB>(A, B, p, t.g, kTiles, it + 1, t.row0, t.col0, As[buf ^ 1], Bs[buf ^ 1]);
+            mm_cp_wait<1>();
+        } else {
+            mm_cp_wait<0>();
+        }
+        __syncthreads();
+    }
+};
+
 // Writes one output element: C (overwrite or accumulate) or this split's partial.
 static __device__ __forceinline__ void mm_write(const MmArgs& p, const MmTile& t, int r, int c, float v) {
     float* dst = t.out + (r * p.m + c);
@@ -182,18 +194,10 @@ static __device__ __forceinline__ void mm_simt(const float* __restrict__ A, cons
         for (int j = 0; j < 8; j++) acc[i][j] = 0.f;
 
     MmLoader<BM, BN, BK, NT, AK, BNC> ld;
-    ld.curBt = -1;
-    if (t.t0 < t.t1) ld.template issue<PA, PB>(A, B, p, t.g, kTiles, t.t0, t.row0, t.col0, As[0], Bs[0]);
+    ld.first(A, B, p, t, kTiles, As, Bs);
     int buf = 0;
     for (int it = t.t0; it < t.t1; it++) {
-        // Buffer buf ^ 1 was last read before the barrier that ended the previous iteration.
-        if (it + 1 < t.t1) {
-            ld.template issue<PA, PB>(A, B, p, t.g, kTiles, it + 1, t.row0, t.col0, As[buf ^ 1], Bs[buf ^ 1]);
-            mm_cp_wait<1>();
-        } else {
-            mm_cp_wait<0>();
-        }
-        __syncthreads();
+        ld.next(A, B, p, t, kTiles, it, As, Bs, buf);
         #pragma unroll
         for (int kk = 0; kk < BK; kk++) {
             float4 a0 = *reinterpret_cast<const float4*>(&As[buf][kk][ty * 4]);
@@ -259,17 +263,10 @@ static __device__ __forceinline__ void mm_tf32(const float* __restrict__ A, cons
         for (int j = 0; j < 2; j++) wmma::fill_fragment(acc[i][j], 0.f);
 
     MmLoader<BM, BN, BK, NT, AK, BNC> ld;
-    ld.curBt = -1;
-    if (t.t0 < t.t1) ld.template issue<PA, PB>(A, B, p, t.g, kTiles, t.t0, t.row0, t.col0, As[0], Bs[0]);
+    ld.first(A, B, p, t, kTiles, As, Bs);
     int buf = 0;
     for (int it = t.t0; it < t.t1; it++) {
-        if (it + 1 < t.t1) {
-            ld.template issue<PA, PB>(A, B, p, t.g, kTiles, it + 1, t.row0, t.col0, As[buf ^ 1], Bs[buf ^ 1]);
-            mm_cp_wait<1>();
-        } else {
-            mm_cp_wait<0>();
-        }
-        __syncthreads();
+        ld.next(A, B, p, t, kTiles, it, As, Bs, buf);
         #pragma unroll
         for (int kk = 0; kk < BK; kk += 8) {
             wmma::fragment<wmma::matrix_b, 16, 16, 8, wmma::precision::tf32, wmma::row_major> fb[2];

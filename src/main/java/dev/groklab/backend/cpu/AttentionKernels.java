@@ -8,6 +8,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * Fused float32 scaled-dot-product attention (Vector API) over dense q, k, v, out [B, T, D] and
@@ -162,6 +163,16 @@ final class AttentionKernels {
                 seg[i] = ts[i].segment();
                 off[i] = ts[i].offset() * Float.BYTES;
             }
+        }
+
+        /** Copies n floats of operand {@code which}, from its element {@code at} on, into dst[to, to + n). */
+        void read(int which, long at, float[] dst, int to, int n) {
+            MemorySegment.copy(seg[which], ValueLayout.JAVA_FLOAT, off[which] + Float.BYTES * at, dst, to, n);
+        }
+
+        /** Copies src[from, from + n) into operand {@code which} from its element {@code at} on. */
+        void write(float[] src, int from, int which, long at, int n) {
+            MemorySegment.copy(src, from, seg[which], ValueLayout.JAVA_FLOAT, off[which] + Float.BYTES * at, n);
         }
     }
 }

@@ -5,9 +5,6 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-
 import static dev.groklab.backend.cpu.AttentionKernels.Io.*;
 
 /**
@@ -26,7 +23,6 @@ final class AttentionSmall {
 
     private static final VectorSpecies<Float> SP = FloatVector.SPECIES_PREFERRED;
     private static final int L = SP.length(), G = L;
-    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
 
     /** Eight lanes: dot products fold eight sequences at a time in registers (see {@link #dots}). */
     private static final boolean OCTETS = L == 8;
@@ -49,19 +45,9 @@ final class AttentionSmall {
         return Math.max(1, (1 << 16) / Math.max(1, G * t * t * d));
     }
 
-    private static void in(MemorySegment s, long byteOff, long at, float[] dst, int n) {
-        MemorySegment.copy(s, F, byteOff + 4 * at, dst, 0, n);
-    }
-
-    private static void out(float[] src, int n, MemorySegment s, long byteOff, long at) {
-        MemorySegment.copy(src, 0, s, F, byteOff + 4 * at, n);
-    }
-
     // ---- forward ---------------------------------------------------------------------------
 
     static void forward(AttentionKernels.Io io, int bsz, int t, int d, boolean causal) {
-        final MemorySegment qs = io.seg[Q], ks = io.seg[K], vs = io.seg[V], os = io.seg[OUT], ls = io.seg[LSE];
-        final long qo = io.off[Q], ko = io.off[K], vo = io.off[V], oo = io.off[OUT], lo = io.off[LSE];
         final float scale = (float) (1 / Math.sqrt(d));
         final int td = t * d, groups = (bsz + G - 1) / G;
         Parallel.range(groups, grain(t, d), (from, to) -> {
@@ -70,16 +56,16 @@ final class AttentionSmall {
             for (int g = from; g < to; g++) {
                 int b0 = g * G, n = Math.min(G, bsz - b0);
                 long e0 = (long) b0 * td;
-                in(qs, qo, e0, q, n * td);
-                in(ks, ko, e0, k, n * td);
-                in(vs, vo, e0, v, n * td);
+                io.read(Q, e0, q, 0, n * td);
+                io.read(K, e0, k, 0, n * td);
+                io.read(V, e0, v, 0, n * td);
                 // Vector code sits in methods called per group, compiled on entry: on-stack
                 // replacement mid-loop would leave vectors reaching the entry boxed.
                 dots(q, k, n, t, d, causal, false, sc, acc);
                 softmax(sc, t, causal, scale, n, lz, acc);
                 for (int s = 0; s < n; s++) weighted(sc, s, v, o, s * td, t, d, causal);
-                out(o, n * td, os, oo, e0);
-                out(lz, n * t, ls, lo, (long) b0 * t);
+                io.write(o, 0, OUT, e0, n * td);
+                io.write(lz, 0, LSE, (long) b0 * t, n * t);
             }
         });
     }
@@ -243,10 +229,6 @@ final class AttentionSmall {
     // ---- backward --------------------------------------------------------------------------
 
     static void backward(AttentionKernels.Io io, int bsz, int t, int d, boolean causal) {
-        final MemorySegment qs = io.seg[Q], ks = io.seg[K], vs = io.seg[V], os = io.seg[OUT], ls = io.seg[LSE],
-                gs = io.seg[GOUT], gqs = io.seg[GQ], gks = io.seg[GK], gvs = io.seg[GV];
-        final long qo = io.off[Q], ko = io.off[K], vo = io.off[V], oo = io.off[OUT], lo = io.off[LSE],
-                go = io.off[GOUT], gqo = io.off[GQ], gko = io.off[GK], gvo = io.off[GV];
         final float scale = (float) (1 / Math.sqrt(d));
         final int td = t * d, groups = (bsz + G - 1) / G;
         // Three times the forward's work per group.
@@ -260,12 +242,12 @@ final class AttentionSmall {
             for (int g = from; g < to; g++) {
                 int b0 = g * G, n = Math.min(G, bsz - b0);
                 long e0 = (long) b0 * td;
-                in(qs, qo, e0, q, n * td);
-                in(ks, ko, e0, k, n * td);
-                in(vs, vo, e0, v, n * td);
-                in(os, oo, e0, o, n * td);
-                in(gs, go, e0, gy, n * td);
-                in(ls, lo, (long) b0 * t, lz, n * t);
+                io.read(Q, e0, q, 0, n * td);
+                io.read(K, e0, k, 0, n * td);
+                io.read(V, e0, v, 0, n * td);
+                io.read(OUT, e0, o, 0, n * td);
+                io.read(GOUT, e0, gy, 0, n * td);
+                io.read(LSE, (long) b0 * t, lz, 0, n * t);
                 dots(q, k, n, t, d, causal, false, p, acc);
                 dots(gy, v, n, t, d, causal, false, ds, acc);
                 dots(gy, o, n, t, d, causal, true, dd, acc);
@@ -277,9 +259,9 @@ final class AttentionSmall {
                     weighted(ds, s, k, gq, s * td, t, d, causal);
                     gradKV(p, ds, s, q, gy, gk, gv, s * td, t, d, causal);
                 }
-                out(gq, n * td, gqs, gqo, e0);
-                out(gk, n * td, gks, gko, e0);
-                out(gv, n * td, gvs, gvo, e0);
+                io.write(gq, 0, GQ, e0, n * td);
+                io.write(gk, 0, GK, e0, n * td);
+                io.write(gv, 0, GV, e0, n * td);
             }
         });
     }

@@ -4,8 +4,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 import static dev.groklab.backend.cpu.AttentionKernels.Io.*;
@@ -24,7 +22,6 @@ final class AttentionTiled {
 
     private static final VectorSpecies<Float> SP = FloatVector.SPECIES_PREFERRED;
     private static final int L = SP.length();
-    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
 
     /** Query rows per block. */
     static final int R = 6;
@@ -36,8 +33,6 @@ final class AttentionTiled {
     // ---- forward ---------------------------------------------------------------------------
 
     static void forward(AttentionKernels.Io io, int bsz, int t, int d, boolean causal) {
-        final MemorySegment qs = io.seg[Q], ks = io.seg[K], vs = io.seg[V], os = io.seg[OUT], ls = io.seg[LSE];
-        final long qo = io.off[Q], ko = io.off[K], vo = io.off[V], oo = io.off[OUT], lo = io.off[LSE];
         final float scale = (float) (1 / Math.sqrt(d));
         final int tn = up(t, NR), dn = up(d, NR), blocks = (t + R - 1) / R;
         // Few sequences: split each one's query rows too, so every core has work.
@@ -52,13 +47,13 @@ final class AttentionTiled {
                 if (r0 >= r1) continue;
                 long e0 = (long) b * t * d;
                 int kEnd = causal ? r1 : t;
-                MemorySegment.copy(ks, F, ko + 4 * e0, rows, 0, kEnd * d);
+                io.read(K, e0, rows, 0, kEnd * d);
                 packKeyPanels(rows, kEnd, d, kT);
-                MemorySegment.copy(vs, F, vo + 4 * e0, rows, 0, kEnd * d);
+                io.read(V, e0, rows, 0, kEnd * d);
                 packDimPanels(rows, kEnd, d, t, vD);
                 for (int i0 = r0; i0 < r1; i0 += R) {
                     int n = Math.min(R, t - i0);
-                    MemorySegment.copy(qs, F, qo + 4 * (e0 + (long) i0 * d), qa, 0, n * d);
+                    io.read(Q, e0 + (long) i0 * d, qa, 0, n * d);
                     Arrays.fill(qa, n * d, R * d, 0f);
                     int jEnd = causal ? Math.min(t, i0 + R) : t, nc = up(jEnd, NR);
                     for (int p = 0; p < nc; p += NR) mm6(qa, 0, d, kT, p * d, d, sb, p, tn);
@@ -70,8 +65,8 @@ final class AttentionTiled {
                     for (int p = 0; p < dn; p += NR) mm6(sb, 0, tn, vD, p * t, jEnd, ob, p, dn);
                     for (int r = 0; r < n; r++) {
                         scaleRow(ob, r * dn, dn, st[R + r]);
-                        MemorySegment.copy(ob, r * dn, os, F, oo + 4 * (e0 + (long) (i0 + r) * d), d);
-                        ls.set(F, lo + 4 * ((long) b * t + i0 + r), st[r]);
+                        io.write(ob, r * dn, OUT, e0 + (long) (i0 + r) * d, d);
+                        io.write(st, r, LSE, (long) b * t + i0 + r, 1);
                     }
                 }
             }
@@ -107,10 +102,6 @@ final class AttentionTiled {
     // ---- backward --------------------------------------------------------------------------
 
     static void backward(AttentionKernels.Io io, int bsz, int t, int d, boolean causal) {
-        final MemorySegment qs = io.seg[Q], ks = io.seg[K], vs = io.seg[V], os = io.seg[OUT], ls = io.seg[LSE],
-                gs = io.seg[GOUT], gqs = io.seg[GQ], gks = io.seg[GK], gvs = io.seg[GV];
-        final long qo = io.off[Q], ko = io.off[K], vo = io.off[V], oo = io.off[OUT], lo = io.off[LSE],
-                go = io.off[GOUT], gqo = io.off[GQ], gko = io.off[GK], gvo = io.off[GV];
         final float scale = (float) (1 / Math.sqrt(d));
         final int tn = up(t, NR), dn = up(d, NR), tr = up(t, R);
         Parallel.range(bsz, 1, (from, to) -> {
@@ -124,17 +115,17 @@ final class AttentionTiled {
             float[] dd = new float[tr], lr = new float[tr], st = new float[L];
             for (int b = from; b < to; b++) {
                 long e0 = (long) b * t * d;
-                MemorySegment.copy(ks, F, ko + 4 * e0, rows, 0, t * d);
+                io.read(K, e0, rows, 0, t * d);
                 packKeyPanels(rows, t, d, kT);
                 packDimPanels(rows, t, d, t, kD);
-                MemorySegment.copy(vs, F, vo + 4 * e0, rows, 0, t * d);
+                io.read(V, e0, rows, 0, t * d);
                 packKeyPanels(rows, t, d, vT);
-                MemorySegment.copy(qs, F, qo + 4 * e0, rows, 0, t * d);
+                io.read(Q, e0, rows, 0, t * d);
                 padRows(rows, t, d, qa, dn);
-                MemorySegment.copy(gs, F, go + 4 * e0, rows, 0, t * d);
+                io.read(GOUT, e0, rows, 0, t * d);
                 padRows(rows, t, d, ga, dn);
-                MemorySegment.copy(os, F, oo + 4 * e0, o, 0, t * d);
-                MemorySegment.copy(ls, F, lo + 4L * b * t, lr, 0, t);
+                io.read(OUT, e0, o, 0, t * d);
+                io.read(LSE, (long) b * t, lr, 0, t);
                 for (int i = 0; i < t; i++) dd[i] = dot(rows, o, i * d, d, st);
                 Arrays.fill(gkD, 0f);
                 Arrays.fill(gvD, 0f);
@@ -158,13 +149,13 @@ final class AttentionTiled {
                         addOuter6(db, tn, qa, i0 * dn + p, dn, jEnd, gkD, p * t);
                     }
                     for (int r = 0, n = Math.min(R, t - i0); r < n; r++) {
-                        MemorySegment.copy(gb, r * dn, gqs, F, gqo + 4 * (e0 + (long) (i0 + r) * d), d);
+                        io.write(gb, r * dn, GQ, e0 + (long) (i0 + r) * d, d);
                     }
                 }
                 unpackDimPanels(gkD, t, d, rows);
-                MemorySegment.copy(rows, 0, gks, F, gko + 4 * e0, t * d);
+                io.write(rows, 0, GK, e0, t * d);
                 unpackDimPanels(gvD, t, d, rows);
-                MemorySegment.copy(rows, 0, gvs, F, gvo + 4 * e0, t * d);
+                io.write(rows, 0, GV, e0, t * d);
             }
         });
     }

@@ -547,7 +547,7 @@ public class ReferenceBackend implements Backend {
 
     // ---- optimizer -----------------------------------------------------------------------------
 
-    protected static void checkAdam(Tensor p, Tensor g, Tensor m, Tensor v, Tensor target, AdamStep h) {
+    public static void checkAdam(Tensor p, Tensor g, Tensor m, Tensor v, Tensor target, AdamStep h) {
         for (Tensor t : new Tensor[]{g, m, v, target}) {
             if (t != null && !p.sameShape(t)) {
                 throw new IllegalArgumentException("adamw: state " + Shapes.str(t.shape()) + " differs from parameter " + Shapes.str(p.shape()));
@@ -584,6 +584,12 @@ public class ReferenceBackend implements Backend {
         boolean mom = h.momentum() != 0;
         if (mom) live("sgd", buf);
         if (decayTarget != null) live("sgd", decayTarget);
+        checkSgdShapes(p, g, buf, decayTarget, h);
+    }
+
+    /** The state's shapes against the parameter's (buf only with momentum) and the parameter's model axis. */
+    public static void checkSgdShapes(Tensor p, Tensor g, Tensor buf, Tensor decayTarget, SgdStep h) {
+        boolean mom = h.momentum() != 0;
         for (Tensor t : new Tensor[]{g, mom ? buf : null, decayTarget}) {
             if (t != null && !p.sameShape(t)) {
                 throw new IllegalArgumentException("sgd: state " + Shapes.str(t.shape()) + " differs from parameter " + Shapes.str(p.shape()));

@@ -1,6 +1,7 @@
 package dev.groklab.backend.cuda;
 
 import dev.groklab.backend.AdamStep;
+import dev.groklab.backend.SgdStep;
 import dev.groklab.backend.cpu.ReferenceBackend;
 import dev.groklab.tensor.Tensor;
 
@@ -26,4 +27,6 @@ final class Checks extends ReferenceBackend {
     static void gather(String op, Tensor table, Tensor idx, Tensor rows) { checkGather(op, table, idx, rows); }
 
     static void adam(Tensor p, Tensor g, Tensor m, Tensor v, Tensor target, AdamStep h) { checkAdam(p, g, m, v, target, h); }
+
+    static void sgdState(Tensor p, Tensor g, Tensor buf, Tensor target, SgdStep h) { checkSgdShapes(p, g, buf, target, h); }
 }

@@ -29,6 +29,8 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * The CUDA backend: kernels from {@code kernels/cuda/*.cu}, compiled at build time into one
@@ -478,33 +480,21 @@ public final class CudaBackend implements Backend {
         }
     }
 
-    @Override public Tensor fromHost(float[] data, int... shape) {
-        checkLength(data.length, shape);
-        bind();
-        Tensor t = empty(DType.F32, shape);
-        MemorySegment s = staging(4L * data.length);
-        MemorySegment.copy(data, 0, s, ValueLayout.JAVA_FLOAT, 0, data.length);
-        upload(ptr(t), s, 4L * data.length);
-        return t;
-    }
+    @Override public Tensor fromHost(float[] data, int... shape) { return fromHost(DType.F32, MemorySegment.ofArray(data), data.length, shape); }
 
-    @Override public Tensor fromHost(double[] data, int... shape) {
-        checkLength(data.length, shape);
-        bind();
-        Tensor t = empty(DType.F64, shape);
-        MemorySegment s = staging(8L * data.length);
-        MemorySegment.copy(data, 0, s, ValueLayout.JAVA_DOUBLE, 0, data.length);
-        upload(ptr(t), s, 8L * data.length);
-        return t;
-    }
+    @Override public Tensor fromHost(double[] data, int... shape) { return fromHost(DType.F64, MemorySegment.ofArray(data), data.length, shape); }
 
-    @Override public Tensor fromHost(int[] data, int... shape) {
-        checkLength(data.length, shape);
+    @Override public Tensor fromHost(int[] data, int... shape) { return fromHost(DType.I32, MemorySegment.ofArray(data), data.length, shape); }
+
+    /** A new tensor holding a Java array's values (the array's heap segment), uploaded through the staging buffer. */
+    private Tensor fromHost(DType dtype, MemorySegment data, int length, int[] shape) {
+        checkLength(length, shape);
         bind();
-        Tensor t = empty(DType.I32, shape);
-        MemorySegment s = staging(4L * data.length);
-        MemorySegment.copy(data, 0, s, ValueLayout.JAVA_INT, 0, data.length);
-        upload(ptr(t), s, 4L * data.length);
+        Tensor t = empty(dtype, shape);
+        long bytes = data.byteSize();
+        MemorySegment s = staging(bytes);
+        MemorySegment.copy(data, 0, s, 0, bytes);
+        upload(ptr(t), s, bytes);
         return t;
     }
 
@@ -670,7 +660,7 @@ public final class CudaBackend implements Backend {
     // ---- elementwise ------------------------------------------------------------------------------
 
     /** Runs body into out, or into a dense temporary copied to out when out is strided. */
-    private void intoDense(Tensor out, java.util.function.Consumer<Tensor> body) {
+    private void intoDense(Tensor out, Consumer<Tensor> body) {
         if (out.isContiguous()) {
             body.accept(out);
         } else {
@@ -680,17 +670,29 @@ public final class CudaBackend implements Backend {
         }
     }
 
+    /**
+     * An elementwise launch over out's items, into a dense temporary when out is strided: the
+     * kernel's leading arguments from head (given the dense output), then n, the inputs' EwLayout
+     * over the axes merged across every operand, and whether every operand is dense.
+     */
+    private void elementwise(String kernel, Tensor out, Tensor[] inputs, Function<Tensor, KernelArgs> head) {
+        int n = out.numel();
+        intoDense(out, o -> {
+            int[][] strides = new int[inputs.length + 1][];
+            for (int i = 0; i < inputs.length; i++) strides[i] = inputs[i].strides();
+            strides[inputs.length] = o.strides();
+            int[][] m = merge(out.shape(), strides);
+            launch1d(kernel, n, head.apply(o).i32(n).ints(layout(Arrays.copyOf(m, 1 + inputs.length), 3)).i32(isDense(m) ? 1 : 0));
+        });
+    }
+
     @Override public void unary(Unary op, Tensor x, Tensor out) {
         String name = "unary " + op;
         live(name, x, out);
         Checks.same(name, x, out);
         f32(name, x, out);
-        int n = x.numel();
-        if (n == 0) return;
-        intoDense(out, o -> {
-            int[][] m = merge(x.shape(), x.strides(), o.strides());
-            launch1d("unary_f32", n, args().i32(op.ordinal()).ptr(ptr(x)).ptr(ptr(o)).i32(n).ints(layout(m, 3)).i32(isDense(m) ? 1 : 0));
-        });
+        if (x.numel() == 0) return;
+        elementwise("unary_f32", out, new Tensor[]{x}, o -> args().i32(op.ordinal()).ptr(ptr(x)).ptr(ptr(o)));
     }
 
     @Override public void unaryBackward(Unary op, Tensor x, Tensor y, Tensor gy, Tensor gx) {
@@ -700,14 +702,9 @@ public final class CudaBackend implements Backend {
         Checks.same(name, y, gx);
         Checks.same(name, gy, gx);
         f32(name, x, y, gy, gx);
-        int n = x.numel();
-        if (n == 0) return;
-        intoDense(gx, o -> {
-            int[][] m = merge(x.shape(), x.strides(), y.strides(), gy.strides(), o.strides());
-            int[][] three = {m[0], m[1], m[2], m[3]};
-            launch1d("unary_backward_f32", n, args().i32(op.ordinal()).ptr(ptr(x)).ptr(ptr(y)).ptr(ptr(gy)).ptr(ptr(o)).i32(n)
-                    .ints(layout(three, 3)).i32(isDense(m) ? 1 : 0));
-        });
+        if (x.numel() == 0) return;
+        elementwise("unary_backward_f32", gx, new Tensor[]{x, y, gy},
+                o -> args().i32(op.ordinal()).ptr(ptr(x)).ptr(ptr(y)).ptr(ptr(gy)).ptr(ptr(o)));
     }
 
     @Override public void scalar(ScalarOp op, Tensor x, double s, Tensor out) {
@@ -715,12 +712,8 @@ public final class CudaBackend implements Backend {
         live(name, x, out);
         Checks.same(name, x, out);
         f32(name, x, out);
-        int n = x.numel();
-        if (n == 0) return;
-        intoDense(out, o -> {
-            int[][] m = merge(x.shape(), x.strides(), o.strides());
-            launch1d("scalar_f32", n, args().i32(op.ordinal()).ptr(ptr(x)).f64(s).ptr(ptr(o)).i32(n).ints(layout(m, 3)).i32(isDense(m) ? 1 : 0));
-        });
+        if (x.numel() == 0) return;
+        elementwise("scalar_f32", out, new Tensor[]{x}, o -> args().i32(op.ordinal()).ptr(ptr(x)).f64(s).ptr(ptr(o)));
     }
 
     @Override public void binary(Binary op, Tensor a, Tensor b, Tensor out) {
@@ -728,15 +721,9 @@ public final class CudaBackend implements Backend {
         live(name, a, b, out);
         int[] shape = Checks.broadcast(name, a, b, out);
         f32(name, a, b, out);
-        int n = out.numel();
-        if (n == 0) return;
-        Tensor ea = a.expand(shape), eb = b.expand(shape);
-        intoDense(out, o -> {
-            int[][] m = merge(shape, ea.strides(), eb.strides(), o.strides());
-            int[][] two = {m[0], m[1], m[2]};
-            launch1d("binary_f32", n, args().i32(op.ordinal()).ptr(ptr(a)).ptr(ptr(b)).ptr(ptr(o)).i32(n).ints(layout(two, 3))
-                    .i32(isDense(m) ? 1 : 0));
-        });
+        if (out.numel() == 0) return;
+        elementwise("binary_f32", out, new Tensor[]{a.expand(shape), b.expand(shape)},
+                o -> args().i32(op.ordinal()).ptr(ptr(a)).ptr(ptr(b)).ptr(ptr(o)));
     }
 
     @Override public void sumTo(Tensor x, Tensor out, boolean accumulate) {
@@ -767,9 +754,7 @@ public final class CudaBackend implements Backend {
         boolean rowStyle = rm[1][rm[1].length - 1] == 1 && nRed > 1;
         int per = rowStyle ? 8 : 32;
         int blocksX = (nOut + per - 1) / per;
-        int splits = (int) Math.max(1, Math.min(Math.min(1024, nRed / 512), ((long) 4 * sms + blocksX - 1) / blocksX));
-        int chunk = (nRed + splits - 1) / splits;
-        splits = (nRed + chunk - 1) / chunk;
+        int chunk = chunkFor(nRed, 1024, 512, blocksX), splits = (nRed + chunk - 1) / chunk;
         int[] kl = layout(km, 1), rl = layout(rm, 1);
         int[] sl = new int[kl.length + rl.length];
         System.arraycopy(kl, 0, sl, 0, kl.length);
@@ -784,6 +769,16 @@ public final class CudaBackend implements Backend {
         } finally {
             if (partial != 0) rawFree(partial, 4L * splits * nOut);
         }
+    }
+
+    /**
+     * The chunk length that splits a reduction over len items into at most {@code most} chunks of
+     * at least {@code least} items, enough for about four blocks per SM when {@code blocks} blocks
+     * run without splitting.
+     */
+    private int chunkFor(int len, int most, int least, long blocks) {
+        int splits = (int) Math.max(1, Math.min(Math.min(most, len / least), (4L * sms + blocks - 1) / blocks));
+        return (len + splits - 1) / splits;
     }
 
     // ---- matmul -----------------------------------------------------------------------------------
@@ -865,6 +860,9 @@ public final class CudaBackend implements Backend {
 
     // ---- rows -------------------------------------------------------------------------------------
 
+    /** One warp per row, eight rows per block. */
+    private void launchRows(String kernel, int rows, KernelArgs a) { launch(kernel, (rows + 7) / 8, 1, 1, 256, 1, 1, a); }
+
     private int rowsOf(Tensor x) {
         int c = x.dim(-1);
         return c == 0 ? 0 : x.numel() / c;
@@ -877,7 +875,7 @@ public final class CudaBackend implements Backend {
         if (x.rank() == 0 || x.numel() == 0) return;
         Tensor xd = dense(x);
         int c = x.dim(-1), rows = rowsOf(x);
-        intoDense(out, o -> launch("softmax_f32", (rows + 7) / 8, 1, 1, 256, 1, 1,
+        intoDense(out, o -> launchRows("softmax_f32", rows,
                 args().ptr(ptr(xd)).ptr(ptr(o)).i32(rows).i32(c).i32(log ? 1 : 0)));
     }
 
@@ -893,7 +891,7 @@ public final class CudaBackend implements Backend {
         if (y.rank() == 0 || y.numel() == 0) return;
         Tensor yd = dense(y), gd = dense(gy);
         int c = y.dim(-1), rows = rowsOf(y);
-        intoDense(gx, o -> launch("softmax_backward_f32", (rows + 7) / 8, 1, 1, 256, 1, 1,
+        intoDense(gx, o -> launchRows("softmax_backward_f32", rows,
                 args().ptr(ptr(yd)).ptr(ptr(gd)).ptr(ptr(o)).i32(rows).i32(c).i32(log ? 1 : 0)));
     }
 
@@ -909,7 +907,7 @@ public final class CudaBackend implements Backend {
         int rows = logits.dim(0), c = logits.dim(1);
         if (rows == 0) return;
         Tensor ld = dense(logits), td = dense(targets);
-        launch("cross_entropy_f32", (rows + 7) / 8, 1, 1, 256, 1, 1, args().ptr(ptr(ld)).ptr(ptr(td)).i32(td.numel())
+        launchRows("cross_entropy_f32", rows, args().ptr(ptr(ld)).ptr(ptr(td)).i32(td.numel())
                 .ptr(ptr(loss)).ptr(ptr(lse)).i32(rows).i32(c).ptr(errorWord));
     }
 
@@ -921,7 +919,7 @@ public final class CudaBackend implements Backend {
         int rows = logits.dim(0), c = logits.dim(1);
         if (rows == 0) return;
         Tensor ld = dense(logits), td = dense(targets), sd = dense(lse), gd = dense(gLoss);
-        intoDense(gLogits, o -> launch("cross_entropy_backward_f32", (rows + 7) / 8, 1, 1, 256, 1, 1,
+        intoDense(gLogits, o -> launchRows("cross_entropy_backward_f32", rows,
                 args().ptr(ptr(ld)).ptr(ptr(td)).i32(td.numel()).ptr(ptr(sd)).ptr(ptr(gd)).ptr(ptr(o)).i32(rows).i32(c)));
     }
 
@@ -935,7 +933,7 @@ public final class CudaBackend implements Backend {
         int c = x.dim(-1), rows = rowsOf(x);
         if (rows == 0) return;
         Tensor xd = dense(x), gd = dense(gamma), bd = dense(beta);
-        launch("layer_norm_f32", (rows + 7) / 8, 1, 1, 256, 1, 1, args().ptr(ptr(xd)).ptr(ptr(gd)).ptr(ptr(bd)).f32((float) eps)
+        launchRows("layer_norm_f32", rows, args().ptr(ptr(xd)).ptr(ptr(gd)).ptr(ptr(bd)).f32((float) eps)
                 .ptr(ptr(out)).ptr(ptr(mean)).ptr(ptr(rstd)).i32(rows).i32(c).i32(rows / g));
     }
 
@@ -951,13 +949,11 @@ public final class CudaBackend implements Backend {
         if (rows == 0) return;
         int per = rows / g;
         Tensor xd = dense(x), gd = dense(gamma), md = dense(mean), rd = dense(rstd), yd = dense(gy);
-        launch("layer_norm_backward_f32", (rows + 7) / 8, 1, 1, 256, 1, 1, args().ptr(ptr(xd)).ptr(ptr(gd)).ptr(ptr(md))
+        launchRows("layer_norm_backward_f32", rows, args().ptr(ptr(xd)).ptr(ptr(gd)).ptr(ptr(md))
                 .ptr(ptr(rd)).ptr(ptr(yd)).ptr(ptr(gx)).i32(rows).i32(c).i32(per));
         int colBlocks = (c + 31) / 32;
         long base = (long) colBlocks * g;
-        int splits = (int) Math.max(1, Math.min(Math.min(256, per / 64), (4L * sms + base - 1) / base));
-        int chunk = (per + splits - 1) / splits;
-        splits = (per + chunk - 1) / chunk;
+        int chunk = chunkFor(per, 256, 64, base), splits = (per + chunk - 1) / chunk;
         long partialBytes = splits > 1 ? 8L * g * splits * c : 0;
         long partial = splits > 1 ? rawAllocate(partialBytes) : 0;
         try {
@@ -987,12 +983,9 @@ public final class CudaBackend implements Backend {
         Checks.attentionShapes(q, k, v, out);
         f32("attention", q, k, v, out, lse);
         requireDense("attention", out, lse);
-        int bsz = q.dim(0), t = q.dim(1), d = q.dim(2);
-        long rows = (long) bsz * t;
-        if (rows == 0 || d == 0) return;
+        if (q.numel() == 0) return;
         Tensor qd = dense(q), kd = dense(k), vd = dense(v);
-        launch("attention_fwd_f32_d" + headKernel(d), (int) ((rows + 3) / 4), 1, 1, 128, 1, 1, args().ptr(ptr(qd)).ptr(ptr(kd))
-                .ptr(ptr(vd)).ptr(ptr(out)).ptr(ptr(lse)).i32(bsz).i32(t).i32(d).i32(causal ? 1 : 0).f32((float) (1 / Math.sqrt(d))));
+        launchAttention("attention_fwd_f32_d", q, causal, args().ptr(ptr(qd)).ptr(ptr(kd)).ptr(ptr(vd)).ptr(ptr(out)).ptr(ptr(lse)));
     }
 
     @Override public void attentionBackward(Tensor q, Tensor k, Tensor v, boolean causal, Tensor out, Tensor lse,
@@ -1001,13 +994,18 @@ public final class CudaBackend implements Backend {
         Checks.attentionShapes(q, k, v, out);
         f32("attentionBackward", q, k, v, out, lse, gOut, gq, gk, gv);
         requireDense("attentionBackward", gq, gk, gv);
+        if (q.numel() == 0) return;
+        Tensor qd = dense(q), kd = dense(k), vd = dense(v), od = dense(out), ld = dense(lse), gd = dense(gOut);
+        launchAttention("attention_bwd_f32_d", q, causal, args().ptr(ptr(qd)).ptr(ptr(kd)).ptr(ptr(vd)).ptr(ptr(od)).ptr(ptr(ld)).ptr(ptr(gd))
+                .ptr(ptr(gq)).ptr(ptr(gk)).ptr(ptr(gv)));
+    }
+
+    /** Four query rows per block, on the kernel built for q's head size; after a's tensors come the shape arguments. */
+    private void launchAttention(String kernelPrefix, Tensor q, boolean causal, KernelArgs a) {
         int bsz = q.dim(0), t = q.dim(1), d = q.dim(2);
         long rows = (long) bsz * t;
-        if (rows == 0 || d == 0) return;
-        Tensor qd = dense(q), kd = dense(k), vd = dense(v), od = dense(out), ld = dense(lse), gd = dense(gOut);
-        launch("attention_bwd_f32_d" + headKernel(d), (int) ((rows + 3) / 4), 1, 1, 128, 1, 1, args().ptr(ptr(qd)).ptr(ptr(kd))
-                .ptr(ptr(vd)).ptr(ptr(od)).ptr(ptr(ld)).ptr(ptr(gd)).ptr(ptr(gq)).ptr(ptr(gk)).ptr(ptr(gv)).i32(bsz).i32(t).i32(d)
-                .i32(causal ? 1 : 0).f32((float) (1 / Math.sqrt(d))));
+        launch(kernelPrefix + headKernel(d), (int) ((rows + 3) / 4), 1, 1, 128, 1, 1,
+                a.i32(bsz).i32(t).i32(d).i32(causal ? 1 : 0).f32((float) (1 / Math.sqrt(d))));
     }
 
     // ---- embeddings -------------------------------------------------------------------------------
@@ -1089,14 +1087,7 @@ public final class CudaBackend implements Backend {
     @Override public void sgd(Tensor p, Tensor g, Tensor buf, Tensor decayTarget, SgdStep h) {
         boolean mom = h.momentum() != 0;
         live("sgd", p, g, mom ? buf : null, decayTarget);
-        for (Tensor t : new Tensor[]{g, mom ? buf : null, decayTarget}) {
-            if (t != null && !p.sameShape(t)) {
-                throw new IllegalArgumentException("sgd: state " + Shapes.str(t.shape()) + " differs from parameter " + Shapes.str(p.shape()));
-            }
-        }
-        if (p.rank() == 0 || p.dim(0) != h.models()) {
-            throw new IllegalArgumentException("sgd: parameter " + Shapes.str(p.shape()) + " needs a leading model axis of " + h.models());
-        }
+        Checks.sgdState(p, g, buf, decayTarget, h);
         f32("sgd", p, g, mom ? buf : null, decayTarget);
         requireDense("sgd", p, mom ? buf : null);
         int n = p.numel();

@@ -125,18 +125,7 @@ public final class OpenClBackend implements Backend {
                 + "; the OpenCL backend computes in F32 (use the cpu backend for float64)");
     }
 
-    @Override public Tensor fromHost(float[] data, int... shape) {
-        checkLength("fromHost", data.length, shape);
-        Tensor t = empty(DType.F32, shape);
-        int per = (int) (ClDevice.chunkBytes / 4);
-        for (int from = 0; from < data.length; from += per) {
-            int n = Math.min(per, data.length - from);
-            ByteBuffer bb = ClDevice.staging(4L * n);
-            bb.asFloatBuffer().put(data, from, n);
-            cl.writeAsync(mem(t), 4L * from, bb, 4L * n);
-        }
-        return t;
-    }
+    @Override public Tensor fromHost(float[] data, int... shape) { return fromHost(DType.F32, MemorySegment.ofArray(data), data.length, shape); }
 
     @Override public Tensor fromHost(double[] data, int... shape) {
         checkLength("fromHost", data.length, shape);
@@ -144,16 +133,22 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override public Tensor fromHost(int[] data, int... shape) {
-        checkLength("fromHost", data.length, shape);
-        Tensor t = empty(DType.I32, shape);
+        Tensor t = fromHost(DType.I32, MemorySegment.ofArray(data), data.length, shape);
+        storage(t).hostInts(data.clone());
+        return t;
+    }
+
+    /** A new tensor holding length 4-byte values of a Java array (its heap segment), queued in staging buffers of at most one chunk. */
+    private Tensor fromHost(DType dtype, MemorySegment data, int length, int[] shape) {
+        checkLength("fromHost", length, shape);
+        Tensor t = empty(dtype, shape);
         int per = (int) (ClDevice.chunkBytes / 4);
-        for (int from = 0; from < data.length; from += per) {
-            int n = Math.min(per, data.length - from);
+        for (int from = 0; from < length; from += per) {
+            int n = Math.min(per, length - from);
             ByteBuffer bb = ClDevice.staging(4L * n);
-            bb.asIntBuffer().put(data, from, n);
+            MemorySegment.ofBuffer(bb).copyFrom(data.asSlice(4L * from, 4L * n));
             cl.writeAsync(mem(t), 4L * from, bb, 4L * n);
         }
-        storage(t).hostInts(data.clone());
         return t;
     }
 
@@ -783,14 +778,7 @@ public final class OpenClBackend implements Backend {
     @Override public void adamw(Tensor p, Tensor g, Tensor m, Tensor v, Tensor decayTarget, AdamStep h) {
         on("adamw", p, g, m, v, decayTarget);
         f32("adamw", p, g, m, v, decayTarget);
-        for (Tensor t : new Tensor[]{g, m, v, decayTarget}) {
-            if (t != null && !p.sameShape(t)) {
-                throw new IllegalArgumentException("adamw: state " + Shapes.str(t.shape()) + " differs from parameter " + Shapes.str(p.shape()));
-            }
-        }
-        if (p.rank() == 0 || p.dim(0) != h.models()) {
-            throw new IllegalArgumentException("adamw: parameter " + Shapes.str(p.shape()) + " needs a leading model axis of " + h.models());
-        }
+        ReferenceBackend.checkAdam(p, g, m, v, decayTarget, h);
         dense("adamw", p, g, m, v, decayTarget);
         int n = p.numel();
         if (n == 0) return;
@@ -806,14 +794,7 @@ public final class OpenClBackend implements Backend {
         boolean mom = h.momentum() != 0;
         on("sgd", p, g, mom ? buf : null, decayTarget);
         f32("sgd", p, g, mom ? buf : null, decayTarget);
-        for (Tensor t : new Tensor[]{g, mom ? buf : null, decayTarget}) {
-            if (t != null && !p.sameShape(t)) {
-                throw new IllegalArgumentException("sgd: state " + Shapes.str(t.shape()) + " differs from parameter " + Shapes.str(p.shape()));
-            }
-        }
-        if (p.rank() == 0 || p.dim(0) != h.models()) {
-            throw new IllegalArgumentException("sgd: parameter " + Shapes.str(p.shape()) + " needs a leading model axis of " + h.models());
-        }
+        ReferenceBackend.checkSgdShapes(p, g, buf, decayTarget, h);
         dense("sgd", p, g, mom ? buf : null, decayTarget);
         int n = p.numel();
         if (n == 0) return;
