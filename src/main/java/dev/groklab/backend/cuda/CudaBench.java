@@ -290,8 +290,10 @@ public final class CudaBench {
         final Schedule schedule = Schedule.constant(10);
         int step;
 
-        NandaStep(CudaBackend be, int models) {
-            TrainConfig cfg = nandaConfig(models);
+        NandaStep(CudaBackend be, int models) { this(be, nandaConfig(models)); }
+
+        /** The same full-batch step for another configuration (tests use a small transformer). */
+        NandaStep(CudaBackend be, TrainConfig cfg) {
             AlgorithmicDataset data = AlgorithmicDataset.build(Task.parse(cfg.task()), cfg.p(), cfg.trainFraction(), cfg.splitSeed(),
                     cfg.opToken());
             model = ModelFactory.build(be, cfg, data.vocab(), data.seqLen(), data.classes());
