@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # CUDA benchmarks on the GPU host, from the repository root with bundle/ present (built by
 # native/bundle/build.sh; no JDK needed there). Writes JSON lines to OUT_DIR/bench.jsonl (OUT_DIR
-# defaults to $OUT, else bench-out) and everything else to OUT_DIR/bench.log (two files):
+# defaults to $OUT, else bench-out) and everything else, JVM crash reports included, to
+# OUT_DIR/bench.log (two files):
 #   - groklab's kernels (bundle/bin/cuda-bench, one JVM per part so that a kernel fault in one
 #     part leaves the others): sgemm 1024/2048/4096 fp32 and TF32, copy GB/s, attention and
 #     cross-entropy at the grokking shapes, walkers at 1e8, nanda training steps (1 and 64
@@ -26,7 +27,7 @@ jsonl="$out/bench.jsonl"
 log="$out/bench.log"
 py="${PYTHON:-python3}"
 export PYTHONUNBUFFERED=1
-# A JVM crash report, if any, lands in the log folder rather than the working directory.
+# A JVM crash report, if any, lands in the output folder (then in bench.log), not the working directory.
 export GROKLAB_JAVA_OPTS="${GROKLAB_JAVA_OPTS:-} -XX:ErrorFile=$out/hs_err_bench_%p.log"
 
 # run NAME CAP_SECONDS SIGNAL COMMAND...: JSON lines to bench.jsonl, the rest to bench.log. On
@@ -41,14 +42,27 @@ run() {
     return
   fi
   echo "== $name (at most ${limit}s)" | tee -a "$log"
-  timeout -s "$sig" -k 10 "$limit" "$@" >> "$jsonl" 2>> "$log"
+  # Only JSON objects reach bench.jsonl; anything else on stdout (a JVM's fatal-error banner,
+  # a peer's stray print) goes to the log.
+  timeout -s "$sig" -k 10 "$limit" "$@" > "$out/.part.out" 2>> "$log"
   rc=$?
+  grep '^{' "$out/.part.out" >> "$jsonl"
+  grep -v '^{' "$out/.part.out" >> "$log"
+  rm -f "$out/.part.out"
   case $rc in
     0) ;;
     124|137) echo "{\"bench\": \"$name\", \"error\": \"timed out after ${limit}s (see bench.log)\"}" >> "$jsonl" ;;
     *) echo "{\"bench\": \"$name\", \"error\": \"exit $rc (see bench.log)\"}" >> "$jsonl" ;;
   esac
   echo "== $name: exit $rc after $((SECONDS - t0))s" | tee -a "$log"
+  # A JVM crash report goes into the log (its head names the signal and the faulting frames), so
+  # that the output stays two files however many parts crash.
+  local f
+  for f in "$out"/hs_err_bench_*.log; do
+    [ -f "$f" ] || continue
+    { echo "== $name: JVM crash report $(basename "$f") (first 200 lines)"; head -n 200 "$f"; } >> "$log"
+    rm -f "$f"
+  done
 }
 
 echo "== cuda_bench $(date -u +%Y-%m-%dT%H:%M:%SZ), budget ${budget}s, bundle: $(head -n 1 "$bundle/BUILD-INFO" 2>/dev/null)" | tee -a "$log"
