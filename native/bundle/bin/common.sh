@@ -29,15 +29,13 @@ groklab_runtime() {
     rm -rf "$rt"
     mv "$tmp" "$rt" 2>/dev/null || rm -rf "$tmp"   # another launcher may have won the race
   fi
-  # Charts need a font: where the host has no fontconfig, point the runtime at the bundled one.
-  if [ -f "$bundle/fonts/DejaVuSans.ttf" ] && ! ldconfig -p 2>/dev/null | grep -q 'libfontconfig\.so\.1'; then
+  # Charts need fonts, and a host without fontconfig (or with a broken one) makes Java fail with
+  # "Fontconfig head is null": the runtime always uses the bundled DejaVu Sans instead.
+  JVM_FONT_FLAGS=()
+  if [ -f "$bundle/fonts/DejaVuSans.ttf" ]; then
     local fc="$rt/lib/fontconfig.bundle.properties"
-    if [ ! -f "$fc" ]; then
-      sed "s|@FONTS@|$bundle/fonts|g" "$bundle/fonts/fontconfig.properties.in" > "$fc.$$" && mv "$fc.$$" "$fc"
-    fi
-    JVM_FONT_FLAGS=("-Dsun.awt.fontconfig=$fc")
-  else
-    JVM_FONT_FLAGS=()
+    sed "s|@FONTS@|$bundle/fonts|g" "$bundle/fonts/fontconfig.properties.in" > "$fc.$$" && mv "$fc.$$" "$fc" \
+      && JVM_FONT_FLAGS=("-Dsun.awt.fontconfig=$fc")
   fi
   JAVA="$rt/bin/java"
 }
