@@ -10,9 +10,12 @@ def set_tf32(on):
     """TF32 for float32 matmuls: the fp32_precision setting where this PyTorch has it (2.9+,
     which deprecates allow_tf32), else allow_tf32. Returns the setting's name."""
     matmul = torch.backends.cuda.matmul
-    if hasattr(matmul, "fp32_precision"):
+    try:
         matmul.fp32_precision = "tf32" if on else "ieee"
-        return "fp32_precision"
+        if matmul.fp32_precision == ("tf32" if on else "ieee"):
+            return "fp32_precision"
+    except (AttributeError, AssertionError, RuntimeError, ValueError):
+        pass   # older PyTorch: its cuBLAS module raises AssertionError for unknown attributes
     matmul.allow_tf32 = on
     return "allow_tf32"
 
