@@ -6,13 +6,27 @@ import argparse, json, statistics
 import torch
 
 
+def set_tf32(on):
+    """TF32 for float32 matmuls: the fp32_precision setting where this PyTorch has it (2.9+,
+    which deprecates allow_tf32), else allow_tf32. Returns the setting's name."""
+    matmul = torch.backends.cuda.matmul
+    try:
+        matmul.fp32_precision = "tf32" if on else "ieee"
+        if matmul.fp32_precision == ("tf32" if on else "ieee"):
+            return "fp32_precision"
+    except (AttributeError, AssertionError, RuntimeError, ValueError):
+        pass   # older PyTorch: its cuBLAS module raises AssertionError for unknown attributes
+    matmul.allow_tf32 = on
+    return "allow_tf32"
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="1024,2048,4096")
     ap.add_argument("--reps", type=int, default=20)
     args = ap.parse_args()
     for tf32 in (False, True):
-        torch.backends.cuda.matmul.allow_tf32 = tf32
+        api = set_tf32(tf32)
         for n in (int(s) for s in args.sizes.split(",")):
             a = torch.rand(n, n, device="cuda") * 2 - 1
             b = torch.rand(n, n, device="cuda") * 2 - 1
@@ -28,7 +42,8 @@ def main():
                 times.append(s.elapsed_time(e))
             ms = statistics.median(times)
             print(json.dumps({"peer": "pytorch", "bench": "matmul", "precision": "tf32" if tf32 else "fp32", "n": n,
-                              "ms": ms, "gflops": 2.0 * n ** 3 / (ms * 1e-3) / 1e9, "torch": torch.__version__}), flush=True)
+                              "ms": ms, "gflops": 2.0 * n ** 3 / (ms * 1e-3) / 1e9, "tf32_setting": api,
+                              "torch": torch.__version__}), flush=True)
 
 
 if __name__ == "__main__":

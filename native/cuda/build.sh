@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Compiles kernels/cuda/*.cu into one fatbin (sm_90 SASS + compute_90 PTX) at
 #   <build dir>/classes/kernels/cuda/groklab.fatbin
-# with the ptxas resource report beside it (ptxas.log, resources.tsv), and fails when any
+# with the ptxas resource report beside it (ptxas.log, resources.tsv), every entry point's
+# parameter sizes (params.tsv, from the PTX), and fails when any
 # kernel spills registers. Without nvcc it prints why and exits 0: the CUDA backend then reports
 # "kernels were not compiled (no nvcc at build time)".
 #
@@ -26,13 +27,13 @@ if [ -z "$nvcc" ]; then
 fi
 if [ -z "$nvcc" ]; then
   echo "cuda kernels: skipped (no nvcc on PATH or in /usr/local/cuda/bin); the CUDA backend will report 'kernels were not compiled (no nvcc at build time)'"
-  rm -f "$fatbin" "$out/ptxas.log" "$out/resources.tsv" "$out/kernels.txt"
+  rm -f "$fatbin" "$out/ptxas.log" "$out/resources.tsv" "$out/kernels.txt" "$out/params.tsv"
   exit 0
 fi
 
 mkdir -p "$out" "$build/cuda"
-if [ -f "$fatbin" ] && [ -f "$out/resources.tsv" ] && \
-   [ -z "$(find "$src" "$root/native/cuda/build.sh" -newer "$fatbin" -type f 2>/dev/null | head -n1)" ]; then
+if [ -f "$fatbin" ] && [ -f "$out/resources.tsv" ] && [ -f "$out/params.tsv" ] && \
+   [ -z "$(find "$src" "$root/native/cuda/build.sh" "$root/native/cuda/ptx-params.awk" -newer "$fatbin" -type f 2>/dev/null | head -n1)" ]; then
   echo "cuda kernels: up to date ($fatbin)"
   exit 0
 fi
@@ -45,8 +46,12 @@ all="$build/cuda/groklab_all.cu"
 
 t0=$(date +%s)
 log="$build/cuda/ptxas.log"
+keep="$build/cuda/keep"
+rm -rf "$keep"
+mkdir -p "$keep"
 if ! "$nvcc" -fatbin -O3 -lineinfo -std=c++17 \
       -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90 \
+      --keep --keep-dir "$keep" \
       -Xptxas -v -Xptxas -warn-spills -I "$src" -o "$fatbin.tmp" "$all" >"$log" 2>&1; then
   cat "$log" >&2
   echo "cuda kernels: nvcc failed" >&2
@@ -82,6 +87,20 @@ cp "$log" "$out/ptxas.log"
       if (file ~ /\.cu$/) print file "\t" name
     }
   }' | sort -u > "$out/kernels.txt"
+# Parameter sizes of every entry point, from the PTX the fatbin embeds (native/cuda/ptx-params.awk):
+# the emulated driver checks every launch's marshalled arguments against them.
+ptx="$(ls "$keep"/*.ptx 2>/dev/null | head -n1)"
+if [ -z "$ptx" ]; then
+  echo "cuda kernels: nvcc --keep left no .ptx in $keep" >&2
+  rm -f "$fatbin.tmp"
+  exit 1
+fi
+awk -f "$root/native/cuda/ptx-params.awk" "$ptx" | sort > "$out/params.tsv"
+if [ "$(wc -l < "$out/params.tsv")" -ne "$(($(wc -l < "$out/resources.tsv") - 1))" ]; then
+  echo "cuda kernels: params.tsv lists $(wc -l < "$out/params.tsv") entry points, ptxas $(($(wc -l < "$out/resources.tsv") - 1)) (see $ptx)" >&2
+  rm -f "$fatbin.tmp"
+  exit 1
+fi
 missing=$(cut -f2 "$out/kernels.txt" | while read -r k; do grep -q "^$k	" "$out/resources.tsv" || echo "$k"; done)
 if [ -n "$missing" ]; then
   echo "cuda kernels: declared but not in the image: $missing" >&2

@@ -1052,10 +1052,13 @@ public final class CudaBackend implements Backend {
             launch("scatter_sum", (int) gridX, perModel ? 1 : models, 1, 32, 8, 1, args().ptr(ptr(gd)).ptr(list).ptr(starts)
                     .ptr(totals).ptr(ptr(gTable)).i32(n).i32(vocab).i32(d).i32(perModel ? 1 : 0).i32(keys));
         } finally {
-            rawFree(counts, countsBytes);
-            rawFree(totals, keyBytes);
-            rawFree(starts, keyBytes);
+            // Reverse order: the pool's free lists are last in, first out, so the next call gets
+            // every block back in the same role (totals and starts share a size), which keeps a
+            // captured graph step's addresses the same from step to step.
             rawFree(list, listBytes);
+            rawFree(starts, keyBytes);
+            rawFree(totals, keyBytes);
+            rawFree(counts, countsBytes);
         }
     }
 

@@ -58,7 +58,8 @@ public final class CudaBench {
                 case "--out" -> outFile = Path.of(args[++i]);
                 case "--quick" -> quick = true;
                 case "--only" -> only.addAll(Arrays.asList(args[++i].split(",")));
-                default -> throw new IllegalArgumentException("CudaBench: unknown argument " + args[i] + " (--out FILE, --quick, --only a,b)");
+                default -> throw new IllegalArgumentException("CudaBench: unknown argument " + args[i]
+                        + " (--out FILE, --quick, --only device,matmul,copy,attention,ce,walkers,nanda)");
             }
         }
         CudaBackend.Availability a = CudaBackend.probe();
@@ -69,17 +70,37 @@ public final class CudaBench {
         CudaBackend be = CudaBackend.get();
         PrintWriter w = outFile == null ? null : new PrintWriter(Files.newBufferedWriter(outFile,
                 java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND));
+        int failed = 0;
         try {
             CudaBench b = new CudaBench(be, w, quick);
-            b.emit(Map.of("bench", "device", "device", be.describe()));
-            if (only.isEmpty() || only.contains("matmul")) b.matmul();
-            if (only.isEmpty() || only.contains("copy")) b.copy();
-            if (only.isEmpty() || only.contains("attention")) b.attention();
-            if (only.isEmpty() || only.contains("ce")) b.crossEntropy();
-            if (only.isEmpty() || only.contains("walkers")) b.walkers();
-            if (only.isEmpty() || only.contains("nanda")) b.nanda();
+            if (only.isEmpty() || only.contains("device")) b.emit(row("bench", "device", "device", be.describe()));
+            if (only.isEmpty() || only.contains("matmul")) failed += b.part("matmul", b::matmul);
+            if (only.isEmpty() || only.contains("copy")) failed += b.part("copy", b::copy);
+            if (only.isEmpty() || only.contains("attention")) failed += b.part("attention", b::attention);
+            if (only.isEmpty() || only.contains("ce")) failed += b.part("cross_entropy", b::crossEntropy);
+            if (only.isEmpty() || only.contains("walkers")) failed += b.part("walkers", b::walkers);
+            if (only.isEmpty() || only.contains("nanda")) failed += b.part("nanda_step", b::nanda);
         } finally {
             if (w != null) w.close();
+        }
+        if (failed > 0) System.exit(1);
+    }
+
+    /**
+     * Runs one part; a failure becomes an error row (and a stack trace on stderr) and the next
+     * part still runs. After a kernel fault the context is unusable and later parts fail too;
+     * cuda_bench.sh runs each part in its own JVM for that reason.
+     */
+    private int part(String name, Runnable body) {
+        long t0 = System.nanoTime();
+        try {
+            body.run();
+            return 0;
+        } catch (RuntimeException | Error e) {
+            System.err.println("cuda bench: " + name + " failed:");
+            e.printStackTrace();
+            emit(row("bench", name, "error", String.valueOf(e), "after_s", (System.nanoTime() - t0) * 1e-9));
+            return 1;
         }
     }
 
@@ -91,11 +112,18 @@ public final class CudaBench {
             Object v = e.getValue();
             if (v instanceof Number n) {
                 double d = n.doubleValue();
-                sb.append(n instanceof Integer || n instanceof Long ? n.toString() : String.format(Locale.ROOT, "%.6g", d));
+                sb.append(n instanceof Integer || n instanceof Long ? n.toString()
+                        : Double.isFinite(d) ? String.format(Locale.ROOT, "%.6g", d) : "null");
             } else if (v instanceof Boolean) {
                 sb.append(v);
             } else {
-                sb.append('"').append(String.valueOf(v).replace("\"", "'")).append('"');
+                sb.append('"');
+                for (char ch : String.valueOf(v).toCharArray()) {
+                    if (ch == '"' || ch == '\\') sb.append('\\').append(ch);
+                    else if (ch < 0x20) sb.append(String.format(Locale.ROOT, "\\u%04x", (int) ch));
+                    else sb.append(ch);
+                }
+                sb.append('"');
             }
         }
         sb.append("}");
@@ -262,8 +290,10 @@ public final class CudaBench {
         final Schedule schedule = Schedule.constant(10);
         int step;
 
-        NandaStep(CudaBackend be, int models) {
-            TrainConfig cfg = nandaConfig(models);
+        NandaStep(CudaBackend be, int models) { this(be, nandaConfig(models)); }
+
+        /** The same full-batch step for another configuration (tests use a small transformer). */
+        NandaStep(CudaBackend be, TrainConfig cfg) {
             AlgorithmicDataset data = AlgorithmicDataset.build(Task.parse(cfg.task()), cfg.p(), cfg.trainFraction(), cfg.splitSeed(),
                     cfg.opToken());
             model = ModelFactory.build(be, cfg, data.vocab(), data.seqLen(), data.classes());

@@ -42,12 +42,28 @@ final class FfmCudaDriver implements CudaDriver {
 
     private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
 
-    FfmCudaDriver() {
+    /** System property naming the driver library to bind instead of libcuda.so.1 (a path or a name). */
+    static final String LIBRARY_PROPERTY = "groklab.cuda.library";
+
+    /** libcuda.so.1 as the dynamic loader finds it, or the library named by {@value #LIBRARY_PROPERTY}. */
+    FfmCudaDriver() { this(System.getProperty(LIBRARY_PROPERTY)); }
+
+    /** The driver API from {@code library} (a path, or a name for the dynamic loader; null: libcuda.so.1). */
+    FfmCudaDriver(String library) {
         SymbolLookup l;
-        try {
-            l = SymbolLookup.libraryLookup("libcuda.so.1", Arena.global());
-        } catch (IllegalArgumentException | UnsatisfiedLinkError e) {
-            throw new IllegalStateException("libcuda.so.1 not found");
+        if (library == null || library.isBlank()) {
+            try {
+                l = SymbolLookup.libraryLookup("libcuda.so.1", Arena.global());
+            } catch (IllegalArgumentException | UnsatisfiedLinkError e) {
+                throw new IllegalStateException("libcuda.so.1 not found");
+            }
+        } else {
+            try {
+                l = library.contains("/") ? SymbolLookup.libraryLookup(java.nio.file.Path.of(library), Arena.global())
+                        : SymbolLookup.libraryLookup(library, Arena.global());
+            } catch (IllegalArgumentException | UnsatisfiedLinkError e) {
+                throw new IllegalStateException(library + " (" + LIBRARY_PROPERTY + ") cannot be loaded");
+            }
         }
         lib = l;
         cuInit = fn("cuInit", JAVA_INT);

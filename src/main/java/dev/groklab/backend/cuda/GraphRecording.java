@@ -64,9 +64,28 @@ final class GraphRecording {
                 && Arrays.equals(op.bytes, 0, op.bytes.length, data, 0, length);
         if (!same) {
             throw mismatch("operation " + cursor + " (" + name + ") differs from the captured " + op.name
-                    + (op.name.equals(name) ? " (other sizes, buffers or constant arguments)" : ""));
+                    + (op.name.equals(name) ? " (" + difference(op, function, geometry, data, length) + ")" : ""));
         }
         cursor++;
+    }
+
+    /** Where a replayed operation first differs from the captured one, for the error message. */
+    private static String difference(Op op, long function, int[] geometry, byte[] data, int length) {
+        if (!Arrays.equals(op.geometry, geometry)) {
+            return "launch geometry " + Arrays.toString(geometry) + ", captured " + Arrays.toString(op.geometry);
+        }
+        if (length != op.bytes.length) return length + " argument bytes, captured " + op.bytes.length;
+        int at = Arrays.mismatch(op.bytes, 0, length, data, 0, length);
+        if (at < 0) return "another function";
+        int word = at & ~7;
+        return "argument bytes differ from offset " + at + ": 8 bytes at " + word + " are 0x" + hex(data, word, length)
+                + ", captured 0x" + hex(op.bytes, word, length) + " (a buffer address when the argument is a pointer)";
+    }
+
+    private static String hex(byte[] b, int from, int length) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = Math.min(length, from + 8) - 1; i >= from; i--) sb.append(String.format("%02x", b[i] & 0xff));
+        return sb.toString();
     }
 
     void endReplay() {

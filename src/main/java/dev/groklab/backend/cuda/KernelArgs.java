@@ -4,7 +4,7 @@ import java.util.Arrays;
 
 /**
  * The parameter values of one kernel launch, in order, packed little-endian into one byte
- * array (each value 8-byte aligned). A struct parameter is appended as its bytes, laid out as
+ * array (each value 8-byte aligned, the padding zero). A struct parameter is appended as its bytes, laid out as
  * the C struct (ints and floats of 4 bytes in declaration order). Reused from launch to launch;
  * the bytes also identify a launch when a captured graph step is replayed.
  */
@@ -34,6 +34,9 @@ public final class KernelArgs {
     private int begin(int size) {
         int at = (pos + 7) & ~7;
         if (at + size > data.length) data = Arrays.copyOf(data, Math.max(2 * data.length, at + size));
+        // Padding is zeroed: a replayed graph step compares whole argument blocks, and the array
+        // still holds the previous launch's bytes.
+        Arrays.fill(data, pos, at, (byte) 0);
         if (count == offsets.length) {
             offsets = Arrays.copyOf(offsets, 2 * count);
             sizes = Arrays.copyOf(sizes, 2 * count);

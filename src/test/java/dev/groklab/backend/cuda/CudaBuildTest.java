@@ -17,6 +17,7 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -78,6 +79,34 @@ class CudaBuildTest {
                 "gather_f32", "scatter_sum", "adamw_f32", "sgd_f32", "dropout_mask_f32", "langevin_crossing_exact", "walkers_uniform")) {
             assertTrue(reported.contains(k), k + " is not in the fatbin");
         }
+    }
+
+    @Test void everyEntryPointHasItsParameterSizes() throws IOException {
+        assumeTrue(nvccPresent(), "no nvcc: the build skips the CUDA kernels");
+        Map<String, String> params = new HashMap<>();
+        for (String line : resource("params.tsv").split("\n")) {
+            if (line.isBlank()) continue;
+            String[] f = line.split("\t");
+            params.put(f[0], f.length > 1 ? f[1] : "");
+        }
+        for (String line : resource("resources.tsv").split("\n")) {
+            if (line.isBlank() || line.startsWith("kernel\t")) continue;
+            String k = line.split("\t")[0];
+            assertTrue(params.containsKey(k), k + " has no line in params.tsv");
+        }
+        // Pointers are 8 bytes, ints 4, struct parameters their C size (EwLayout 33 ints, MmArgs 31).
+        assertEquals("8,4,4", params.get("fill_b32"));
+        assertEquals("4,8,8,8,4,132,4", params.get("binary_f32"));
+        assertEquals("4,8,8,8,4,132,4", params.get("scalar_f32"));
+        assertEquals("8,8,8,8,124", params.get("matmul_tf32_128x128_kn"));
+        assertEquals("8,8,8,4,4,136,4,4,4,4", params.get("sum_to_f32"));
+        // The emulated driver refuses a launch whose arguments disagree with the compiled kernel.
+        assertEquals(3, EmulatedCudaDriver.PARAMS.get("fill_b32").length);
+        EmulatedCudaDriver.checkSignature("fill_b32", new KernelArgs().ptr(0).i32(1).i32(2));
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> EmulatedCudaDriver.checkSignature("fill_b32", new KernelArgs().ptr(0).i32(1).i64(2)));
+        assertTrue(e.getMessage().contains("fill_b32"), e.getMessage());
+        assertThrows(IllegalStateException.class, () -> EmulatedCudaDriver.checkSignature("fill_b32", new KernelArgs().ptr(0).i32(1)));
     }
 
     @Test void ptxasReportsNoSpills() throws IOException {

@@ -29,6 +29,14 @@ class CudaEmulatedTest {
     @Test void mlpTraining() { training.mlpTrainingMatchesTheCpu(E); }
     @Test void transformerTraining() { training.transformerCurves(E, 10, 0.1); }
     @Test void graphReplay() { training.graphReplayedStepEqualsTheEagerStep(E); }
+    @Test void graphReplayTransformer() { training.graphReplayOfATransformerStep(E); }
     @Test void graphMismatch() { training.graphReplayRejectsADifferentStep(E); }
+    @Test void kernelArgumentPaddingIsZero() {
+        KernelArgs a = new KernelArgs();
+        a.reset().i64(-1).i64(-1).i64(-1);
+        a.reset().i32(5).ptr(7).f32(1f).f64(2);
+        byte[] b = a.snapshot();
+        for (int i : new int[]{4, 5, 6, 7, 20, 21, 22, 23}) org.junit.jupiter.api.Assertions.assertEquals(0, b[i], "padding byte " + i);
+    }
     @Test void walkers() { training.walkersMatchTheCpuReference(E); }
 }

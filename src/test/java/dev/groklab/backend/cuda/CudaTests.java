@@ -15,8 +15,19 @@ final class CudaTests {
 
     private CudaTests() {}
 
-    /** Both driver bindings: every GPU test runs through each. */
-    static Stream<String> drivers() { return Stream.of("ffm", "jcuda"); }
+    /** System property naming the driver bindings the GPU tests run through (comma-separated; default both). */
+    static final String DRIVERS_PROPERTY = "groklab.cuda.testDrivers";
+
+    /**
+     * The driver bindings every GPU test runs through: both by default, or those named by
+     * {@value #DRIVERS_PROPERTY} (bin/gpu-tests runs each binding in its own JVM, so a crash in
+     * one binding's native calls does not take the other's results with it).
+     */
+    static Stream<String> drivers() {
+        String only = System.getProperty(DRIVERS_PROPERTY, "");
+        if (only.isBlank()) return Stream.of("ffm", "jcuda");
+        return Stream.of(only.split(",")).map(String::trim).filter(s -> !s.isEmpty());
+    }
 
     /**
      * The backend for {@code driver}. Without a usable GPU the test is skipped, or fails with a

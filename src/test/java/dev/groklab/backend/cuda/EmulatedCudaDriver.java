@@ -6,12 +6,19 @@ import dev.groklab.backend.Unary;
 import dev.groklab.backend.cpu.ReferenceBackend;
 import dev.groklab.rng.Philox;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
@@ -110,9 +117,45 @@ final class EmulatedCudaDriver implements CudaDriver {
         });
     }
 
+    /**
+     * Parameter sizes of every compiled entry point (kernels/cuda/params.tsv, written from the
+     * PTX by native/cuda/build.sh), or null when the build had no nvcc.
+     */
+    static final Map<String, int[]> PARAMS = readParams();
+
+    private static Map<String, int[]> readParams() {
+        try (InputStream in = EmulatedCudaDriver.class.getClassLoader().getResourceAsStream("kernels/cuda/params.tsv")) {
+            if (in == null) return null;
+            Map<String, int[]> m = new HashMap<>();
+            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                if (line.isBlank()) continue;
+                String[] f = line.split("\t");
+                m.put(f[0], f.length < 2 || f[1].isEmpty() ? new int[0]
+                        : Arrays.stream(f[1].split(",")).mapToInt(Integer::parseInt).toArray());
+            }
+            return m;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The launch's parameters, in count and sizes, against the compiled kernel's signature. */
+    static void checkSignature(String name, KernelArgs args) {
+        if (PARAMS == null) return;
+        int[] want = PARAMS.get(name);
+        if (want == null) throw new CudaException("cuModuleGetFunction(" + name + ")", 500, "CUDA_ERROR_NOT_FOUND");
+        int[] got = new int[args.count()];
+        for (int i = 0; i < got.length; i++) got[i] = args.size(i);
+        if (!Arrays.equals(want, got)) {
+            throw new IllegalStateException("launch of " + name + " passes parameters of " + Arrays.toString(got)
+                    + " bytes; the compiled kernel takes " + Arrays.toString(want));
+        }
+    }
+
     @Override public void launchKernel(long function, int gx, int gy, int gz, int bx, int by, int bz, int shared, long stream, KernelArgs args) {
         String name;
         synchronized (this) { name = names.get((int) function - 1); }
+        checkSignature(name, args);
         Args a = new Args(args);
         int[] grid = {gx, gy, gz}, block = {bx, by, bz};
         if ((long) gx * gy * gz == 0 || (long) bx * by * bz == 0 || (long) bx * by * bz > 1024) {
