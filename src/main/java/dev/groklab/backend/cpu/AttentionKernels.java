@@ -91,7 +91,10 @@ final class AttentionKernels {
     private static final float LOG2E = 1.44269504088896341f, LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
     private static final float ROUND = 12582912f, SQRTHF = 0.707106781186547524f;
 
-    /** a[from, to) ← exp a, to − from a multiple of the vector length. */
+    /**
+     * a[from, to) ← exp a, to − from a multiple of the vector length. For softmax scores shifted
+     * by their row maximum (a ≤ 0), where one power-of-two factor equals SimdMath's two.
+     */
     static void expInPlace(float[] a, int from, int to) {
         for (int j = from; j < to; j += L) {
             FloatVector x = FloatVector.fromArray(SP, a, j);

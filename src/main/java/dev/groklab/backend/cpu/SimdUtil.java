@@ -50,7 +50,7 @@ final class SimdUtil {
     /** Sum of the lanes in lane order: the same bits on every JIT tier (reduceLanes(ADD) is not). */
     static float sum(FloatVector v) { return SimdMath.sum(v); }
 
-    private static final float EXP_HI = 88.3762626647949f, EXP_LO = -87.3365447504f;
+    private static final float EXP_HI = 88.8f, EXP_LO = -87.3365447504f;
     private static final float LOG2E = 1.44269504088896341f, C1 = 0.693359375f, C2 = -2.12194440e-4f;
     private static final float ROUND = 12582912f;
 
@@ -73,8 +73,11 @@ final class SimdUtil {
         p = p.fma(r, FloatVector.broadcast(S, 1.6666665459e-1f));
         p = p.fma(r, FloatVector.broadcast(S, 5.0000001201e-1f));
         p = p.fma(r.mul(r), r).add(1f);
-        IntVector bits = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
-        FloatVector y = p.mul(bits.reinterpretAsFloats());
+        // 2^n in two exact factors, as SimdMath does (n reaches 128 at the top of the range).
+        IntVector ni = (IntVector) n.convert(VectorOperators.F2I, 0);
+        IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
+        FloatVector y = p.mul(n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
+                .mul(ni.sub(n1).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
         y = y.blend(0f, under);
         return y.blend(x, x.compare(VectorOperators.NE, x));
     }
