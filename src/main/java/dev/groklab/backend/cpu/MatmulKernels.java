@@ -66,9 +66,11 @@ final class MatmulKernels {
             packedSplit(g.at(0, batch, co[0]), perBatch * batch >= PARALLEL_MIN_FLOPS ? threads : 1);
             return true;
         }
-        if (batch > 1 && threads > 1 && (batch >= 4 * threads || perBatch < 4 * PARALLEL_MIN_FLOPS)
+        if (batch > 1 && threads > 1 && (batch >= 4 * threads || batch % threads == 0 || perBatch < 4 * PARALLEL_MIN_FLOPS)
                 && perBatch * batch >= PARALLEL_MIN_FLOPS) {
-            // Many independent products: one per task, each single-threaded.
+            // Many independent products, or as many per core (an ensemble's models): one per task,
+            // each single-threaded. Whole products per core pack each operand once and need no
+            // join per product; every element is summed in the same order either way.
             int grain = (int) Math.max(1, Math.min(batch / threads, PARALLEL_MIN_FLOPS / 4 / perBatch));
             Parallel.range(batch, grain, (lo, hi) -> {
                 for (int t = lo; t < hi; t++) g.at(t, 1, co[t]).run(0, m, 0, n);

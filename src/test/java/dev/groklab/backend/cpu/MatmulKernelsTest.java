@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class MatmulKernelsTest {
@@ -107,6 +108,37 @@ class MatmulKernelsTest {
                 Tensor b2 = matrix(r, r.nextBoolean(), k, n), a2 = matrix(r, r.nextBoolean(), m, k);
                 check("shared b " + bt, a, b2, Check.randn(CPU, r, bt, m, n), acc);
                 check("shared a " + bt, a2, b, Check.randn(CPU, r, bt, m, n), acc);
+            }
+        }
+    }
+
+    /**
+     * An ensemble's products (a few large ones, as many as or a multiple of the cores): each
+     * model's product, bit for bit, is what the same product gives alone.
+     */
+    @Test void fewLargeBatchesMatchEachProductAlone() {
+        Random r = Check.rng();
+        for (int bt : new int[]{2, 3, 4}) {
+            try (Scope s = Scope.open()) {
+                int m = 300, k = 130, n = 140;
+                boolean ta = r.nextBoolean(), tb = r.nextBoolean(), acc = r.nextBoolean();
+                Tensor a = ta ? Check.randn(CPU, r, bt, k, m).transpose(-1, -2) : Check.randn(CPU, r, bt, m, k);
+                Tensor b = tb ? Check.randn(CPU, r, bt, n, k).transpose(-1, -2) : Check.randn(CPU, r, bt, k, n);
+                Tensor out0 = Check.randn(CPU, r, bt, m, n);
+                check("ensemble " + bt, a, b, out0, acc);
+                Tensor together = Check.copyOf(CPU, out0);
+                CPU.matmul(a, b, together, acc);
+                float[] all = CPU.toHost(together).toFloatArray();
+                for (int t = 0; t < bt; t++) {
+                    // A batch of one: the path a single model takes.
+                    Tensor alone = Check.copyOf(CPU, out0.slice(0, t, t + 1));
+                    CPU.matmul(a.slice(0, t, t + 1), b.slice(0, t, t + 1), alone, acc);
+                    float[] one = CPU.toHost(alone).toFloatArray();
+                    for (int i = 0; i < one.length; i++) {
+                        assertEquals(Float.floatToRawIntBits(one[i]), Float.floatToRawIntBits(all[t * one.length + i]),
+                                "batch " + t + " of " + bt + " element " + i);
+                    }
+                }
             }
         }
     }
