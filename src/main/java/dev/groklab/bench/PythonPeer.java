@@ -1,5 +1,7 @@
 package dev.groklab.bench;
 
+import dev.groklab.io.Json;
+
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,6 +38,21 @@ final class PythonPeer {
         } catch (Exception e) {
             out.println(label + " failed: " + e.getMessage());
             return null;
+        }
+    }
+
+    /**
+     * The number under {@code field} in the JSON object the script prints last, or NaN after
+     * printing why there is none.
+     */
+    static double number(String label, Path script, List<String> args, String field, PrintWriter out) {
+        String text = run(label, script, args, out);
+        if (text == null) return Double.NaN;
+        try {
+            return Json.parse(lastLine(text)).get(field).asDouble();
+        } catch (Exception e) {
+            out.println(label + " failed: " + e.getMessage());
+            return Double.NaN;
         }
     }
 

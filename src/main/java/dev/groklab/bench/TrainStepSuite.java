@@ -3,7 +3,6 @@ package dev.groklab.bench;
 import dev.groklab.backend.Backend;
 import dev.groklab.data.AlgorithmicDataset;
 import dev.groklab.data.Task;
-import dev.groklab.io.Json;
 import dev.groklab.tensor.Scope;
 import dev.groklab.train.RunOutputs;
 import dev.groklab.train.TrainConfig;
@@ -43,15 +42,8 @@ public final class TrainStepSuite {
 
     /** Steps/s of the PyTorch peer on {@code device} (cpu or cuda), or NaN with a printed reason. */
     public static double peer(int threads, int steps, String device, PrintWriter out) {
-        String text = PythonPeer.run("PyTorch peer", PEER, List.of("--threads", Integer.toString(threads),
-                "--steps", Integer.toString(steps), "--device", device), out);
-        if (text == null) return Double.NaN;
-        try {
-            return Json.parse(PythonPeer.lastLine(text)).get("steps_per_s").asDouble();
-        } catch (Exception e) {
-            out.println("PyTorch peer failed: " + e.getMessage());
-            return Double.NaN;
-        }
+        return PythonPeer.number("PyTorch peer", PEER, List.of("--threads", Integer.toString(threads),
+                "--steps", Integer.toString(steps), "--device", device), "steps_per_s", out);
     }
 
     public static void run(Backend be, int threads, Timer.Settings settings, PrintWriter out) {

@@ -3,7 +3,6 @@ package dev.groklab.bench;
 import dev.groklab.backend.Backend;
 import dev.groklab.backend.cuda.CudaBackend;
 import dev.groklab.backend.opencl.OpenClBackend;
-import dev.groklab.io.Json;
 import dev.groklab.tensor.DType;
 import dev.groklab.tensor.Scope;
 import dev.groklab.tensor.Tensor;
@@ -108,16 +107,10 @@ public final class WalkerSuite {
      * threads, or NaN with the reason printed.
      */
     public static double cpuPeer(int walkers, int threads, PrintWriter out) {
-        String text = PythonPeer.run("PyTorch CPU peer", CPU_PEER, List.of("--walkers", Integer.toString(walkers),
+        return PythonPeer.number("PyTorch CPU peer", CPU_PEER, List.of("--walkers", Integer.toString(walkers),
                 "--threads", Integer.toString(threads), "--steps", Integer.toString(2 * STEPS_PER_CALL),
-                "--a", "4", "--half-width", Float.toString(HALF_WIDTH), "--temperature", "0.05", "--dt", "0.001"), out);
-        if (text == null) return Double.NaN;
-        try {
-            return Json.parse(PythonPeer.lastLine(text)).get("walker_steps_per_s").asDouble();
-        } catch (Exception e) {
-            out.println("PyTorch CPU peer failed: " + e.getMessage());
-            return Double.NaN;
-        }
+                "--a", "4", "--half-width", Float.toString(HALF_WIDTH), "--temperature", "0.05", "--dt", "0.001"),
+                "walker_steps_per_s", out);
     }
 
     /** The rows with each one's speed relative to the last (the CPU SIMD kernel). */
