@@ -4,8 +4,6 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -22,15 +20,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 class MnistDataTest {
     @TempDir Path tmp;
 
-    static byte[] idx(int type, int[] dims, byte[] data) throws IOException {
-        ByteArrayOutputStream bo = new ByteArrayOutputStream();
-        DataOutputStream d = new DataOutputStream(bo);
-        d.write(new byte[]{0, 0, (byte) type, (byte) dims.length});
-        for (int v : dims) d.writeInt(v);
-        d.write(data);
-        return bo.toByteArray();
-    }
-
     static void write(Path f, byte[] bytes) throws IOException {
         if (f.toString().endsWith(".gz")) {
             try (OutputStream o = new GZIPOutputStream(Files.newOutputStream(f))) { o.write(bytes); }
@@ -41,7 +30,7 @@ class MnistDataTest {
 
     @Test void readsPlainAndGzippedIdx() throws IOException {
         byte[] px = {0, 1, (byte) 255, (byte) 128, 7, 9};
-        byte[] file = idx(Idx.UBYTE, new int[]{2, 3}, px);
+        byte[] file = MnistFixture.idx(Idx.UBYTE, new int[]{2, 3}, px);
         write(tmp.resolve("a-idx2-ubyte"), file);
         write(tmp.resolve("a-idx2-ubyte.gz"), file);
         for (String name : new String[]{"a-idx2-ubyte", "a-idx2-ubyte.gz"}) {
@@ -54,9 +43,9 @@ class MnistDataTest {
         }
         // big-endian ints and floats
         byte[] ints = {0, 0, 1, 2, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFE};
-        assertArrayEquals(new int[]{258, -2}, Idx.read(tmpFile("i", idx(Idx.INT, new int[]{2}, ints))).toIntArray());
+        assertArrayEquals(new int[]{258, -2}, Idx.read(tmpFile("i", MnistFixture.idx(Idx.INT, new int[]{2}, ints))).toIntArray());
         byte[] f = {0x3F, (byte) 0x80, 0, 0};
-        assertEquals(1f, Idx.read(tmpFile("f", idx(Idx.FLOAT, new int[]{1}, f))).toFloatArray(1f)[0]);
+        assertEquals(1f, Idx.read(tmpFile("f", MnistFixture.idx(Idx.FLOAT, new int[]{1}, f))).toFloatArray(1f)[0]);
     }
 
     private Path tmpFile(String name, byte[] bytes) throws IOException {
@@ -66,7 +55,7 @@ class MnistDataTest {
     }
 
     @Test void rejectsMalformedFiles() throws IOException {
-        byte[] good = idx(Idx.UBYTE, new int[]{4}, new byte[]{1, 2, 3, 4});
+        byte[] good = MnistFixture.idx(Idx.UBYTE, new int[]{4}, new byte[]{1, 2, 3, 4});
         byte[] badMagic = good.clone();
         badMagic[0] = 1;
         assertTrue(assertThrows(IOException.class, () -> Idx.read(tmpFile("m", badMagic))).getMessage().contains("magic"));
@@ -87,10 +76,10 @@ class MnistDataTest {
             lab[i] = (byte) (i % 10);
             for (int j = 0; j < h * w; j++) img[i * h * w + j] = (byte) i;
         }
-        write(tmp.resolve("train-images-idx3-ubyte.gz"), idx(Idx.UBYTE, new int[]{n, h, w}, img));
-        write(tmp.resolve("train-labels-idx1-ubyte"), idx(Idx.UBYTE, new int[]{n}, lab));
-        write(tmp.resolve("t10k-images-idx3-ubyte"), idx(Idx.UBYTE, new int[]{10, h, w}, java.util.Arrays.copyOf(img, 10 * h * w)));
-        write(tmp.resolve("t10k-labels-idx1-ubyte.gz"), idx(Idx.UBYTE, new int[]{10}, java.util.Arrays.copyOf(lab, 10)));
+        write(tmp.resolve("train-images-idx3-ubyte.gz"), MnistFixture.idx(Idx.UBYTE, new int[]{n, h, w}, img));
+        write(tmp.resolve("train-labels-idx1-ubyte"), MnistFixture.idx(Idx.UBYTE, new int[]{n}, lab));
+        write(tmp.resolve("t10k-images-idx3-ubyte"), MnistFixture.idx(Idx.UBYTE, new int[]{10, h, w}, java.util.Arrays.copyOf(img, 10 * h * w)));
+        write(tmp.resolve("t10k-labels-idx1-ubyte.gz"), MnistFixture.idx(Idx.UBYTE, new int[]{10}, java.util.Arrays.copyOf(lab, 10)));
         MnistData a = MnistData.load(tmp, 20, 5), b = MnistData.load(tmp, 20, 5), c = MnistData.load(tmp, 20, 6);
         assertEquals(20, a.trainCount());
         assertEquals(10, a.testCount());

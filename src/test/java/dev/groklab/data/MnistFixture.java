@@ -37,7 +37,8 @@ public final class MnistFixture {
         Files.write(dir.resolve(prefix + "-labels-idx1-ubyte"), idx(Idx.UBYTE, new int[]{n}, lab));
     }
 
-    private static byte[] idx(int type, int[] dims, byte[] data) throws IOException {
+    /** An IDX file: magic (type, rank), the dims, then the data. */
+    static byte[] idx(int type, int[] dims, byte[] data) throws IOException {
         ByteArrayOutputStream bo = new ByteArrayOutputStream();
         DataOutputStream d = new DataOutputStream(bo);
         d.write(new byte[]{0, 0, (byte) type, (byte) dims.length});
