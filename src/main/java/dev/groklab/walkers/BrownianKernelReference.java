@@ -15,7 +15,7 @@ public final class BrownianKernelReference implements LangevinKernel {
 
     @Override public void advance(LangevinStep step, Walkers w, int stepFrom, int steps) {
         checkSteps(stepFrom, steps);
-        Parallel.range(w.n, 64, (from, to) -> range(step, w, from, to, stepFrom, steps));
+        Parallel.rangeStealing(w.n, 64, (from, to) -> range(step, w, from, to, stepFrom, steps));
     }
 
     static void checkSteps(int stepFrom, int steps) {

@@ -35,7 +35,7 @@ public final class BrownianKernelSimd implements LangevinKernel {
         BrownianKernelReference.checkSteps(stepFrom, steps);
         Profiles.ensure();
         int blocks = w.n / VL;
-        Parallel.range(blocks, 1, (b0, b1) -> {
+        Parallel.rangeStealing(blocks, 1, (b0, b1) -> {
             float[] z = new float[2 * WINDOW * VL];
             for (int b = b0; b < b1; b++) block(step, w, b * VL, stepFrom, steps, z);
         });

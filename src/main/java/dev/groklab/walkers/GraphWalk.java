@@ -39,7 +39,7 @@ public record GraphWalk(int lines, int nodesPerLine, int seed) {
         Validate.positive("--steps", steps);
         if (burnIn < 0 || burnIn >= steps) throw new IllegalArgumentException("--burn-in must be in 0.." + (steps - 1) + ", got " + burnIn);
         long[] total = new long[nodeCount()];
-        Parallel.range(walkers, 16, (from, to) -> {
+        Parallel.rangeStealing(walkers, 16, (from, to) -> {
             long[] mine = run(from, to, steps, burnIn);
             synchronized (total) {
                 for (int i = 0; i < total.length; i++) total[i] += mine[i];

@@ -26,7 +26,7 @@ public record Hmc(PotentialForm form, Domain domain, float temperature, float h,
     public long advance(Walkers w, int proposalFrom, int proposals) {
         BrownianKernelReference.checkSteps(proposalFrom, proposals);
         LongAdder accepted = new LongAdder();
-        Parallel.range(w.n, 16, (from, to) -> accepted.add(range(w, from, to, proposalFrom, proposals)));
+        Parallel.rangeStealing(w.n, 16, (from, to) -> accepted.add(range(w, from, to, proposalFrom, proposals)));
         return accepted.sum();
     }
 

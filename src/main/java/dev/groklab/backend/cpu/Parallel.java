@@ -31,6 +31,25 @@ public final class Parallel {
         POOL.invoke(new Chunk(body, 0, n, chunks));
     }
 
+    /** Chunks per thread for {@link #rangeStealing}. */
+    static final int STEAL_CHUNKS = 8;
+
+    /**
+     * As {@link #range}, in up to {@value #STEAL_CHUNKS} chunks per thread that idle threads take
+     * over: for calls of many milliseconds, where a core slowed by outside load would otherwise
+     * hold up the whole call with its fixed share. Only for bodies whose result does not depend
+     * on how the range is cut.
+     */
+    public static void rangeStealing(int n, int grain, RangeBody body) {
+        if (n <= 0) return;
+        int chunks = (int) Math.min((long) THREADS * STEAL_CHUNKS, Math.max(1, n / Math.max(1, grain)));
+        if (chunks <= 1 || POOL == null || ForkJoinTask.getPool() == POOL) {
+            body.run(0, n);
+            return;
+        }
+        POOL.invoke(new Chunk(body, 0, n, chunks));
+    }
+
     private static final class Chunk extends RecursiveAction {
         private final RangeBody body;
         private final int from, to, chunks;
