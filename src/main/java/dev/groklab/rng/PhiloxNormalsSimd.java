@@ -28,6 +28,10 @@ import static jdk.incubator.vector.VectorOperators.XOR;
  * the item and a part that depends only on t, so they cost a scalar computation per block and
  * two XORs per vector.
  *
+ * <p>Philox fills the window with raw words first, as float bits in the slots of their normals,
+ * and Box–Muller then replaces them in place: each pass keeps its vectors in registers, where
+ * one loop doing both spilled to the stack (about 10% slower).
+ *
  * <p>Box–Muller's log, sin and cos are fixed polynomials (an exponent split and the atanh series
  * for log; Cody–Waite reduction of θ = TWO_PI·u2 and Taylor polynomials for sin and cos), within
  * about 2 ulp of the rounded Math results. They cost the same as the Vector API's LOG/SIN/COS on
@@ -75,10 +79,17 @@ public final class PhiloxNormalsSimd {
      * z[(2i + 1)·VL + j] (second). z needs 2·n·VL floats.
      */
     public static void stepPairs(int seed, int stream, int base, int from, int n, float[] z) {
+        stepPairs(seed, stream, base, from, n, z, 0);
+    }
+
+    /** As {@link #stepPairs(int, int, int, int, int, float[])}, into z from index off on. */
+    public static void stepPairs(int seed, int stream, int base, int from, int n, float[] z, int off) {
         if (from < 0 || n < 0 || (long) from + n > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("steps must lie in 0.." + Integer.MAX_VALUE + ", got " + from + " + " + n);
         }
-        if (z.length < 2L * n * VL) throw new IllegalArgumentException("z holds " + z.length + " floats, needs " + 2L * n * VL);
+        if (off < 0 || z.length - off < 2L * n * VL) {
+            throw new IllegalArgumentException("z holds " + z.length + " floats, needs " + 2L * n * VL + " from " + off);
+        }
         LongVector m0 = LongVector.broadcast(LS, M0 & LO), m1 = LongVector.broadcast(LS, M1 & LO);
         long[] k0 = new long[10], k1 = new long[10];
         for (int r = 0; r < 10; r++) {
@@ -94,12 +105,6 @@ public final class PhiloxNormalsSimd {
         LongVector ae = qe.lanewise(LSHR, 32), ao = qo.lanewise(LSHR, 32);
         LongVector be = qe.lanewise(XOR, k0[2]), bo = qo.lanewise(XOR, k0[2]);
         LongVector le = pe, lo = po;
-
-        FloatVector l0 = bc(2f), l1 = bc(2f / 3), l2 = bc(2f / 5), l3 = bc(2f / 7), l4 = bc(2f / 9), ln2Hi = bc(LN2_HI);
-        FloatVector twoOverPi = bc(TWO_OVER_PI), half = bc(0.5f), pio2a = bc(-PIO2_1), pio2b = bc(-PIO2_2), pio2c = bc(-PIO2_3);
-        FloatVector s1 = bc(-1f / 6), s2 = bc(1f / 120), s3 = bc(-1f / 5040), s4 = bc(1f / 362880);
-        FloatVector c1 = bc(1f / 24), c2 = bc(-1f / 720), c3 = bc(1f / 40320), c4 = bc(-1f / 3628800);
-        FloatVector minusHalf = bc(-0.5f), one = bc(1f);
 
         long end = (long) from + n;
         for (long s = from; s < end; ) {
@@ -146,75 +151,67 @@ public final class PhiloxNormalsSimd {
             IntVector o2 = c2e.reinterpretAsInts().blend(c2o.lanewise(LSHL, 32).reinterpretAsInts(), ODD);
             IntVector o3 = c3e.reinterpretAsInts().blend(c3o.lanewise(LSHL, 32).reinterpretAsInts(), ODD);
 
-            // Box–Muller on both pairs, their independent chains interleaved so that the processor
-            // overlaps them. u1 = k·2⁻²⁴ with k in [1, 2²⁴] (pair A: words 0, 1; pair B: words 2, 3).
-            FloatVector u1A = ((FloatVector) o0.lanewise(LSHR, 8).add(1).convert(I2F, 0)).mul(0x1.0p-24f);
-            FloatVector u1B = ((FloatVector) o2.lanewise(LSHR, 8).add(1).convert(I2F, 0)).mul(0x1.0p-24f);
-            FloatVector u2A = ((FloatVector) o1.lanewise(LSHR, 8).convert(I2F, 0)).mul(0x1.0p-24f);
-            FloatVector u2B = ((FloatVector) o3.lanewise(LSHR, 8).convert(I2F, 0)).mul(0x1.0p-24f);
-            // log(u1) = e·ln2 + log(m) with m in [√½, √2): subtracting √½'s bits first puts the
-            // exponent split at √½; log(m) = 2·atanh((m − 1)/(m + 1)) by its series.
-            IntVector ubA = u1A.reinterpretAsInts().sub(SQRT_HALF_BITS);
-            IntVector ubB = u1B.reinterpretAsInts().sub(SQRT_HALF_BITS);
-            FloatVector efA = (FloatVector) ubA.lanewise(ASHR, 23).convert(I2F, 0);
-            FloatVector efB = (FloatVector) ubB.lanewise(ASHR, 23).convert(I2F, 0);
-            FloatVector mfA = ubA.and(0x007FFFFF).add(SQRT_HALF_BITS).reinterpretAsFloats();
-            FloatVector mfB = ubB.and(0x007FFFFF).add(SQRT_HALF_BITS).reinterpretAsFloats();
-            FloatVector fmA = mfA.sub(1f);
-            FloatVector fmB = mfB.sub(1f);
-            FloatVector smA = fmA.div(fmA.add(2f));
-            FloatVector smB = fmB.div(fmB.add(2f));
-            FloatVector zmA = smA.mul(smA);
-            FloatVector zmB = smB.mul(smB);
-            FloatVector polyA = zmA.fma(l4, l3).fma(zmA, l2).fma(zmA, l1).fma(zmA, l0);
-            FloatVector polyB = zmB.fma(l4, l3).fma(zmB, l2).fma(zmB, l1).fma(zmB, l0);
-            FloatVector logUA = efA.fma(ln2Hi, smA.fma(polyA, efA.mul(LN2_LO)));
-            FloatVector logUB = efB.fma(ln2Hi, smB.fma(polyB, efB.mul(LN2_LO)));
-            FloatVector radA = logUA.mul(-2f).sqrt();
-            FloatVector radB = logUB.mul(-2f).sqrt();
-            // sin and cos of θ = 2π·u2: quadrant q = round(θ·2/π), x = θ − q·π/2 in [−π/4, π/4].
-            FloatVector thA = u2A.mul(PhiloxNormals.TWO_PI);
-            FloatVector thB = u2B.mul(PhiloxNormals.TWO_PI);
-            IntVector qA = (IntVector) thA.fma(twoOverPi, half).convert(F2I, 0);
-            IntVector qB = (IntVector) thB.fma(twoOverPi, half).convert(F2I, 0);
-            FloatVector qfA = (FloatVector) qA.convert(I2F, 0);
-            FloatVector qfB = (FloatVector) qB.convert(I2F, 0);
-            FloatVector xA = qfA.fma(pio2a, thA);
-            FloatVector xB = qfB.fma(pio2a, thB);
-            xA = qfA.fma(pio2b, xA);
-            xB = qfB.fma(pio2b, xB);
-            xA = qfA.fma(pio2c, xA);
-            xB = qfB.fma(pio2c, xB);
-            FloatVector xxA = xA.mul(xA);
-            FloatVector xxB = xB.mul(xB);
-            FloatVector snA = xxA.fma(s4, s3).fma(xxA, s2).fma(xxA, s1).mul(xxA).fma(xA, xA);
-            FloatVector snB = xxB.fma(s4, s3).fma(xxB, s2).fma(xxB, s1).mul(xxB).fma(xB, xB);
-            FloatVector csA = xxA.fma(c4, c3).fma(xxA, c2).fma(xxA, c1).fma(xxA, minusHalf).fma(xxA, one);
-            FloatVector csB = xxB.fma(c4, c3).fma(xxB, c2).fma(xxB, c1).fma(xxB, minusHalf).fma(xxB, one);
-            VectorMask<Integer> swapA = qA.and(1).compare(NE, 0);
-            VectorMask<Integer> swapB = qB.and(1).compare(NE, 0);
-            IntVector sinBitsA = snA.reinterpretAsInts().blend(csA.reinterpretAsInts(), swapA)
-                    .lanewise(XOR, qA.and(2).lanewise(LSHL, 30));
-            IntVector sinBitsB = snB.reinterpretAsInts().blend(csB.reinterpretAsInts(), swapB)
-                    .lanewise(XOR, qB.and(2).lanewise(LSHL, 30));
-            IntVector cosBitsA = csA.reinterpretAsInts().blend(snA.reinterpretAsInts(), swapA)
-                    .lanewise(XOR, qA.add(1).and(2).lanewise(LSHL, 30));
-            IntVector cosBitsB = csB.reinterpretAsInts().blend(snB.reinterpretAsInts(), swapB)
-                    .lanewise(XOR, qB.add(1).and(2).lanewise(LSHL, 30));
-
-            // Store the steps that lie in the window: a window may start at an odd step or end at an even one.
+            // The raw words of the steps that lie in the window (it may start at an odd step or
+            // end at an even one), as float bits in the slots their normals will take.
             long s0 = 2L * t;
             if (s0 >= from) {
-                int at = (int) (s0 - from) * 2 * VL;
-                radA.mul(cosBitsA.reinterpretAsFloats()).intoArray(z, at);
-                radA.mul(sinBitsA.reinterpretAsFloats()).intoArray(z, at + VL);
+                int at = off + (int) (s0 - from) * 2 * VL;
+                o0.reinterpretAsFloats().intoArray(z, at);
+                o1.reinterpretAsFloats().intoArray(z, at + VL);
             }
             if (s0 + 1 < end) {
-                int at = (int) (s0 + 1 - from) * 2 * VL;
-                radB.mul(cosBitsB.reinterpretAsFloats()).intoArray(z, at);
-                radB.mul(sinBitsB.reinterpretAsFloats()).intoArray(z, at + VL);
+                int at = off + (int) (s0 + 1 - from) * 2 * VL;
+                o2.reinterpretAsFloats().intoArray(z, at);
+                o3.reinterpretAsFloats().intoArray(z, at + VL);
             }
             s = s0 + 2;
+        }
+        boxMuller(z, off, n);
+    }
+
+    /**
+     * Box–Muller in place on n steps' raw words: u1 = k·2⁻²⁴ with k in [1, 2²⁴] from the first
+     * word of a pair, u2 from the second. A pass of its own: with Philox in the same loop the
+     * live vectors outnumber the registers and C2 spills them.
+     */
+    private static void boxMuller(float[] z, int off, int n) {
+        FloatVector l0 = bc(2f), l1 = bc(2f / 3), l2 = bc(2f / 5), l3 = bc(2f / 7), l4 = bc(2f / 9), ln2Hi = bc(LN2_HI);
+        FloatVector twoOverPi = bc(TWO_OVER_PI), half = bc(0.5f), pio2a = bc(-PIO2_1), pio2b = bc(-PIO2_2), pio2c = bc(-PIO2_3);
+        FloatVector s1 = bc(-1f / 6), s2 = bc(1f / 120), s3 = bc(-1f / 5040), s4 = bc(1f / 362880);
+        FloatVector c1 = bc(1f / 24), c2 = bc(-1f / 720), c3 = bc(1f / 40320), c4 = bc(-1f / 3628800);
+        FloatVector minusHalf = bc(-0.5f), one = bc(1f);
+
+        for (int i = 0; i < n; i++) {
+            int at = off + 2 * i * VL;
+            IntVector w0 = FloatVector.fromArray(FS, z, at).reinterpretAsInts();
+            IntVector w1 = FloatVector.fromArray(FS, z, at + VL).reinterpretAsInts();
+            FloatVector u1 = ((FloatVector) w0.lanewise(LSHR, 8).add(1).convert(I2F, 0)).mul(0x1.0p-24f);
+            FloatVector u2 = ((FloatVector) w1.lanewise(LSHR, 8).convert(I2F, 0)).mul(0x1.0p-24f);
+            // log(u1) = e·ln2 + log(m) with m in [√½, √2): subtracting √½'s bits first puts the
+            // exponent split at √½; log(m) = 2·atanh((m − 1)/(m + 1)) by its series.
+            IntVector ub = u1.reinterpretAsInts().sub(SQRT_HALF_BITS);
+            FloatVector ef = (FloatVector) ub.lanewise(ASHR, 23).convert(I2F, 0);
+            FloatVector fm = ub.and(0x007FFFFF).add(SQRT_HALF_BITS).reinterpretAsFloats().sub(1f);
+            FloatVector sm = fm.div(fm.add(2f));
+            FloatVector zm = sm.mul(sm);
+            FloatVector poly = zm.fma(l4, l3).fma(zm, l2).fma(zm, l1).fma(zm, l0);
+            FloatVector logU = ef.fma(ln2Hi, sm.fma(poly, ef.mul(LN2_LO)));
+            FloatVector rad = logU.mul(-2f).sqrt();
+            // sin and cos of θ = 2π·u2: quadrant q = round(θ·2/π), x = θ − q·π/2 in [−π/4, π/4].
+            FloatVector th = u2.mul(PhiloxNormals.TWO_PI);
+            IntVector q = (IntVector) th.fma(twoOverPi, half).convert(F2I, 0);
+            FloatVector qf = (FloatVector) q.convert(I2F, 0);
+            FloatVector x = qf.fma(pio2c, qf.fma(pio2b, qf.fma(pio2a, th)));
+            FloatVector xx = x.mul(x);
+            FloatVector sn = xx.fma(s4, s3).fma(xx, s2).fma(xx, s1).mul(xx).fma(x, x);
+            FloatVector cs = xx.fma(c4, c3).fma(xx, c2).fma(xx, c1).fma(xx, minusHalf).fma(xx, one);
+            VectorMask<Integer> swap = q.and(1).compare(NE, 0);
+            IntVector sinBits = sn.reinterpretAsInts().blend(cs.reinterpretAsInts(), swap)
+                    .lanewise(XOR, q.and(2).lanewise(LSHL, 30));
+            IntVector cosBits = cs.reinterpretAsInts().blend(sn.reinterpretAsInts(), swap)
+                    .lanewise(XOR, q.add(1).and(2).lanewise(LSHL, 30));
+            rad.mul(cosBits.reinterpretAsFloats()).intoArray(z, at);
+            rad.mul(sinBits.reinterpretAsFloats()).intoArray(z, at + VL);
         }
     }
 }

@@ -10,15 +10,16 @@ import static jdk.incubator.vector.VectorOperators.GE;
 import static jdk.incubator.vector.VectorOperators.LT;
 
 /**
- * {@link LangevinStep} with walkers in SIMD lanes: a block of {@code VL} walkers stays in
- * registers for all the steps of a call. The noise comes first, a window of steps at a time, from
- * {@link PhiloxNormalsSimd} into a small buffer that stays in L1; the dynamics loop then reads it.
+ * {@link LangevinStep} with walkers in SIMD lanes, {@code VL} to a block and {@link #GROUP}
+ * blocks advanced together, step by step, so that their dependency chains overlap. The noise
+ * comes first, a window of steps at a time, from {@link PhiloxNormalsSimd} into a small buffer
+ * that stays in L1; the dynamics loop then reads it.
  * Split so, the long Philox and Box–Muller chains of different steps are independent of each
  * other and of the positions, and the processor overlaps them; interleaved with the dynamics
  * they left it waiting on one step's chain at a time. Results equal
  * {@link BrownianKernelReference} to fp32 tolerance, not bit for bit (see PhiloxNormalsSimd).
  *
- * <p>Until C2 has compiled {@link #block} (several seconds) it runs far slower than the scalar
+ * <p>Until C2 has compiled {@link #group} (several seconds) it runs far slower than the scalar
  * kernel; {@link Walk#kernel} therefore picks this kernel only for large runs.
  */
 public final class BrownianKernelSimd implements LangevinKernel {
@@ -26,8 +27,14 @@ public final class BrownianKernelSimd implements LangevinKernel {
 
     static final VectorSpecies<Float> FS = PhiloxNormalsSimd.FS;
     static final int VL = PhiloxNormalsSimd.VL;
-    /** Steps of noise per buffer fill: 2·64·VL floats, 4 KiB with 8 lanes. */
-    static final int WINDOW = 64;
+    /** Steps of noise per buffer fill: 2·32·VL floats per block, 2 KiB with 8 lanes. */
+    static final int WINDOW = 32;
+    /**
+     * Blocks whose steps interleave: one block's step depends on its last through a chain of
+     * about 45 cycles of latency; with four independent blocks in the loop the processor
+     * overlaps their chains.
+     */
+    static final int GROUP = 4;
 
     @Override public String name() { return "simd"; }
 
@@ -35,15 +42,15 @@ public final class BrownianKernelSimd implements LangevinKernel {
         BrownianKernelReference.checkSteps(stepFrom, steps);
         Profiles.ensure();
         int blocks = w.n / VL;
-        Parallel.rangeStealing(blocks, 1, (b0, b1) -> {
-            float[] z = new float[2 * WINDOW * VL];
-            for (int b = b0; b < b1; b++) block(step, w, b * VL, stepFrom, steps, z);
+        Parallel.rangeStealing(blocks, GROUP, (b0, b1) -> {
+            float[] z = new float[GROUP * 2 * WINDOW * VL];
+            for (int b = b0; b < b1; b += GROUP) group(step, w, b * VL, Math.min(GROUP, b1 - b), stepFrom, steps, z);
         });
         if (blocks * VL < w.n) BrownianKernelReference.range(step, w, blocks * VL, w.n, stepFrom, steps);
     }
 
     /**
-     * Runs every branch of {@link #block} once on a few walkers before real work, so the profile
+     * Runs every branch of {@link #group} once on a few walkers before real work, so the profile
      * C2 compiles from has seen each potential kind, momentum and domain: otherwise a run that
      * switches dynamics deoptimizes and pays the long compile of this method again.
      */
@@ -56,12 +63,12 @@ public final class BrownianKernelSimd implements LangevinKernel {
                 if (done) return;
                 Potential[] us = {new Potential.Paraboloid(1f), new Potential.Valley(1f, 0f), new Potential.Crossing(1f, 0f),
                         new Potential.Lines(1f, 0f, 3)};
-                float[] z = new float[2 * WINDOW * VL];
+                float[] z = new float[GROUP * 2 * WINDOW * VL];
                 for (Potential u : us) {
                     for (Domain d : new Domain[]{Domain.torus(1f), Domain.plane(1f)}) {
                         for (float beta : new float[]{0f, 0.5f}) {
-                            Walkers w = Walkers.uniform(VL, 1f, 0);
-                            block(new LangevinStep(u.form(), d, 1e-3f, 0.1f, beta, 0), w, 0, 0, 4, z);
+                            Walkers w = Walkers.uniform(2 * VL, 1f, 0);
+                            group(new LangevinStep(u.form(), d, 1e-3f, 0.1f, beta, 0), w, 0, 2, 0, 4, z);
                         }
                     }
                 }
@@ -70,8 +77,12 @@ public final class BrownianKernelSimd implements LangevinKernel {
         }
     }
 
-    /** Walkers base..base+VL for steps stepFrom..stepFrom+steps; z is the noise buffer. */
-    private static void block(LangevinStep st, Walkers w, int base, int stepFrom, int steps, float[] z) {
+    /**
+     * Walkers base..base+blocks·VL for steps stepFrom..stepFrom+steps; z is the noise buffer,
+     * a window per block. Step by step, each block's state goes through L1 between steps, so the
+     * blocks of a step are independent work.
+     */
+    private static void group(LangevinStep st, Walkers w, int base, int blocks, int stepFrom, int steps, float[] z) {
         PotentialForm f = st.form();
         PotentialForm.Kind kind = f.kind();
         int lines = f.lines();
@@ -84,15 +95,19 @@ public final class BrownianKernelSimd implements LangevinKernel {
         boolean momentum = beta != 0;
         FloatVector betaV = FloatVector.broadcast(FS, beta), dtV = FloatVector.broadcast(FS, dt);
         FloatVector sigmaV = FloatVector.broadcast(FS, sigma);
-        FloatVector x0 = FloatVector.fromArray(FS, w.x0, base), x1 = FloatVector.fromArray(FS, w.x1, base);
-        FloatVector v0 = FloatVector.fromArray(FS, w.p0, base), v1 = FloatVector.fromArray(FS, w.p1, base);
+        float[] p0 = w.p0, p1 = w.p1;
+        int zBlock = 2 * WINDOW * VL;
 
         for (int done = 0; done < steps; ) {
             int n = Math.min(WINDOW, steps - done);
-            PhiloxNormalsSimd.stepPairs(st.seed(), Streams.NOISE, base, stepFrom + done, n, z);
+            for (int b = 0; b < blocks; b++) {
+                PhiloxNormalsSimd.stepPairs(st.seed(), Streams.NOISE, base + b * VL, stepFrom + done, n, z, b * zBlock);
+            }
             done += n;
-            for (int i = 0; i < n; i++) {
-                FloatVector z0 = FloatVector.fromArray(FS, z, 2 * i * VL), z1 = FloatVector.fromArray(FS, z, (2 * i + 1) * VL);
+            for (int i = 0; i < n; i++) for (int b = 0; b < blocks; b++) {
+                int at = base + b * VL, zi = b * zBlock + 2 * i * VL;
+                FloatVector x0 = FloatVector.fromArray(FS, w.x0, at), x1 = FloatVector.fromArray(FS, w.x1, at);
+                FloatVector z0 = FloatVector.fromArray(FS, z, zi), z1 = FloatVector.fromArray(FS, z, zi + VL);
 
                 // Gradient, in PotentialForm.gradient's order.
                 FloatVector g0 = x0.fma(kq, kcx), g1 = x1.fma(kq, kcy);
@@ -124,9 +139,12 @@ public final class BrownianKernelSimd implements LangevinKernel {
                     }
                 }
 
+                FloatVector v0, v1;
                 if (momentum) {
-                    v0 = v0.fma(betaV, g0.mul(gw));
-                    v1 = v1.fma(betaV, g1.mul(gw));
+                    v0 = FloatVector.fromArray(FS, p0, at).fma(betaV, g0.mul(gw));
+                    v1 = FloatVector.fromArray(FS, p1, at).fma(betaV, g1.mul(gw));
+                    v0.intoArray(p0, at);
+                    v1.intoArray(p1, at);
                 } else {
                     v0 = g0.neg();
                     v1 = g1.neg();
@@ -137,13 +155,10 @@ public final class BrownianKernelSimd implements LangevinKernel {
                     x0 = x0.sub(twoL, x0.compare(GE, l)).add(twoL, x0.compare(LT, negL));
                     x1 = x1.sub(twoL, x1.compare(GE, l)).add(twoL, x1.compare(LT, negL));
                 }
+                x0.intoArray(w.x0, at);
+                x1.intoArray(w.x1, at);
             }
-        }
-        x0.intoArray(w.x0, base);
-        x1.intoArray(w.x1, base);
-        if (momentum) {
-            v0.intoArray(w.p0, base);
-            v1.intoArray(w.p1, base);
         }
     }
 }
+
