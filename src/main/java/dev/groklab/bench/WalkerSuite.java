@@ -75,7 +75,7 @@ public final class WalkerSuite {
             ops.add(stepper(from -> BrownianKernelSimd.INSTANCE.advance(STEP, w, from, STEPS_PER_CALL)));
             Timer.Result[] t;
             try {
-                t = Timer.compare(ops.toArray(Runnable[]::new), s, be::synchronize);
+                t = Timer.compare(ops.toArray(Runnable[]::new), warmLonger(s), be::synchronize);
             } finally {
                 switch (be) {
                     case OpenClBackend cl -> cl.setExactWalkerMath(true);
@@ -87,6 +87,14 @@ public final class WalkerSuite {
             for (int i = 0; i < t.length; i++) rows.add(row(names.get(i), walkers, t[i]));
             return rows;
         }
+    }
+
+    /**
+     * Five times the usual warm-up: C2 takes seconds to compile the SIMD kernel's long loop, and
+     * with one second of warm-up the timed calls of some runs still met the slower code.
+     */
+    static Timer.Settings warmLonger(Timer.Settings s) {
+        return new Timer.Settings(5 * s.warmupSeconds(), s.minWarmupCalls(), s.reps(), s.repSeconds());
     }
 
     /** Each call advances by STEPS_PER_CALL steps from where the last call stopped: fresh noise every time. */
