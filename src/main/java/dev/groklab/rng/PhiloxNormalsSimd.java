@@ -75,14 +75,9 @@ public final class PhiloxNormalsSimd {
 
     /**
      * The step-pair normals of items base..base+VL for steps from..from+n under key (seed,
-     * stream): step from + i's pair for item base + j goes to z[2i·VL + j] (first normal) and
-     * z[(2i + 1)·VL + j] (second). z needs 2·n·VL floats.
+     * stream): step from + i's pair for item base + j goes to z[off + 2i·VL + j] (first normal)
+     * and z[off + (2i + 1)·VL + j] (second). z needs 2·n·VL floats from off on.
      */
-    public static void stepPairs(int seed, int stream, int base, int from, int n, float[] z) {
-        stepPairs(seed, stream, base, from, n, z, 0);
-    }
-
-    /** As {@link #stepPairs(int, int, int, int, int, float[])}, into z from index off on. */
     public static void stepPairs(int seed, int stream, int base, int from, int n, float[] z, int off) {
         if (from < 0 || n < 0 || (long) from + n > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("steps must lie in 0.." + Integer.MAX_VALUE + ", got " + from + " + " + n);

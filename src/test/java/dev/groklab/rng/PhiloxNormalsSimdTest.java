@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,13 +26,15 @@ class PhiloxNormalsSimdTest {
             int base = rnd.nextInt(0, 1 << 30);
             int from = trial == 0 ? Integer.MAX_VALUE - 5 : rnd.nextInt(0, 1 << 20) * 2 + (trial & 1);
             int n = trial == 0 ? 5 : rnd.nextInt(1, 70);
-            float[] z = new float[2 * n * VL];
-            PhiloxNormalsSimd.stepPairs(seed, stream, base, from, n, z);
+            int off = (trial % 3) * 5;  // the window at an offset into a larger buffer, too
+            float[] z = new float[off + 2 * n * VL];
+            PhiloxNormalsSimd.stepPairs(seed, stream, base, from, n, z, off);
+            for (int i = 0; i < off; i++) assertEquals(0f, z[i], "before the offset");
             for (int i = 0; i < n; i++) {
                 for (int j = 0; j < VL; j++) {
                     PhiloxNormals.stepPair(seed, stream, base + j, from + i, bits, ref, 0);
                     for (int c = 0; c < 2; c++) {
-                        float got = z[(2 * i + c) * VL + j], want = ref[c];
+                        float got = z[off + (2 * i + c) * VL + j], want = ref[c];
                         double err = Math.abs(got - want) / Math.max(1, Math.abs(want));
                         worst = Math.max(worst, err);
                         assertTrue(err < 4e-6, "item " + (base + j) + " step " + (from + i) + " normal " + c
@@ -44,7 +47,9 @@ class PhiloxNormalsSimdTest {
     }
 
     @Test void rejectsStepsBeyondTheCounterRangeAndShortBuffers() {
-        assertThrows(IllegalArgumentException.class, () -> PhiloxNormalsSimd.stepPairs(1, 2, 0, Integer.MAX_VALUE, 2, new float[4 * VL]));
-        assertThrows(IllegalArgumentException.class, () -> PhiloxNormalsSimd.stepPairs(1, 2, 0, 0, 3, new float[4 * VL]));
+        assertThrows(IllegalArgumentException.class, () -> PhiloxNormalsSimd.stepPairs(1, 2, 0, Integer.MAX_VALUE, 2, new float[4 * VL], 0));
+        assertThrows(IllegalArgumentException.class, () -> PhiloxNormalsSimd.stepPairs(1, 2, 0, 0, 3, new float[4 * VL], 0));
+        assertThrows(IllegalArgumentException.class, () -> PhiloxNormalsSimd.stepPairs(1, 2, 0, 0, 2, new float[4 * VL], 1));
+        assertThrows(IllegalArgumentException.class, () -> PhiloxNormalsSimd.stepPairs(1, 2, 0, 0, 1, new float[4 * VL], -1));
     }
 }

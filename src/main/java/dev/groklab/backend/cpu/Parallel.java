@@ -23,12 +23,7 @@ public final class Parallel {
      */
     public static void range(int n, int grain, RangeBody body) {
         if (n <= 0) return;
-        int chunks = Math.min(THREADS, Math.max(1, n / Math.max(1, grain)));
-        if (chunks <= 1 || POOL == null || ForkJoinTask.getPool() == POOL) {
-            body.run(0, n);
-            return;
-        }
-        POOL.invoke(new Chunk(body, 0, n, chunks));
+        split(n, Math.min(THREADS, Math.max(1, n / Math.max(1, grain))), body);
     }
 
     /** Chunks per thread for {@link #rangeStealing}. */
@@ -42,7 +37,11 @@ public final class Parallel {
      */
     public static void rangeStealing(int n, int grain, RangeBody body) {
         if (n <= 0) return;
-        int chunks = (int) Math.min((long) THREADS * STEAL_CHUNKS, Math.max(1, n / Math.max(1, grain)));
+        split(n, (int) Math.min((long) THREADS * STEAL_CHUNKS, Math.max(1, n / Math.max(1, grain))), body);
+    }
+
+    /** Runs body over [0, n) in the given number of chunks, inline when one or already on the pool. */
+    private static void split(int n, int chunks, RangeBody body) {
         if (chunks <= 1 || POOL == null || ForkJoinTask.getPool() == POOL) {
             body.run(0, n);
             return;
