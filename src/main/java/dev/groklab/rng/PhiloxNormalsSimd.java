@@ -28,9 +28,10 @@ import static jdk.incubator.vector.VectorOperators.XOR;
  * the item and a part that depends only on t, so they cost a scalar computation per block and
  * two XORs per vector.
  *
- * <p>Philox fills the window with raw words first, as float bits in the slots of their normals,
- * and Box–Muller then replaces them in place: each pass keeps its vectors in registers, where
- * one loop doing both spilled to the stack (about 10% slower).
+ * <p>Philox fills the window with raw words first, as float bits in the slots of their normals
+ * (vector loads and stores move the bits unchanged, NaN patterns included), and Box–Muller then
+ * replaces them in place: each pass keeps its vectors in registers, where one loop doing both
+ * spilled to the stack (about 10% slower).
  *
  * <p>Box–Muller's log, sin and cos are fixed polynomials (an exponent split and the atanh series
  * for log; Cody–Waite reduction of θ = TWO_PI·u2 and Taylor polynomials for sin and cos), within

@@ -161,4 +161,3 @@ public final class BrownianKernelSimd implements LangevinKernel {
         }
     }
 }
-
