@@ -7,7 +7,6 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 import static jdk.incubator.vector.VectorOperators.ASHR;
-import static jdk.incubator.vector.VectorOperators.F2I;
 import static jdk.incubator.vector.VectorOperators.I2F;
 import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.LSHR;
@@ -34,11 +33,11 @@ import static jdk.incubator.vector.VectorOperators.XOR;
  * spilled to the stack (about 10% slower).
  *
  * <p>Box–Muller's log, sin and cos are fixed polynomials (an exponent split and the atanh series
- * for log; Cody–Waite reduction of θ = TWO_PI·u2 and Taylor polynomials for sin and cos), within
- * about 2 ulp of the rounded Math results. They cost the same as the Vector API's LOG/SIN/COS on
- * this hardware and, unlike those, give the same bits on every CPU whichever vector math library
- * the JDK finds. So the normals equal {@link PhiloxNormals#stepPair} to fp32 tolerance, not bit
- * for bit.
+ * for log; an exact integer reduction of θ to [−π/4, π/4] and Taylor polynomials for sin and
+ * cos). They cost less than the Vector API's LOG/SIN/COS on this hardware and, unlike those, give
+ * the same bits on every CPU whichever vector math library the JDK finds. The reduction uses the
+ * exact angle 2π·u2 where the scalar reference rounds TWO_PI·u2 to float first, so the normals
+ * equal {@link PhiloxNormals#stepPair} to fp32 tolerance (within 2e-6), not bit for bit.
  */
 public final class PhiloxNormalsSimd {
     public static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
@@ -55,9 +54,7 @@ public final class PhiloxNormalsSimd {
     // log: ln 2 split so e·LN2_HI is exact; series 2·atanh(s) = s·(2 + 2z/3 + 2z²/5 + 2z³/7 + 2z⁴/9).
     private static final int SQRT_HALF_BITS = 0x3F3504F3;
     private static final float LN2_HI = 0.693145751953125f, LN2_LO = 1.42860676533018e-06f;
-    // sin/cos: π/2 in three parts (Cody-Waite), Taylor terms to x⁹ and x¹⁰ (error < 2e-9 on |x| ≤ π/4).
-    private static final float PIO2_1 = 1.5703125f, PIO2_2 = 4.837512969970703125e-4f, PIO2_3 = 7.54978995489188216e-8f;
-    private static final float TWO_OVER_PI = (float) (2 / Math.PI);
+    // sin/cos: Taylor terms to x⁹ and x¹⁰ (error < 2e-9 on |x| ≤ π/4).
 
     private PhiloxNormalsSimd() {}
 
@@ -168,44 +165,46 @@ public final class PhiloxNormalsSimd {
     /**
      * Box–Muller in place on n steps' raw words: u1 = k·2⁻²⁴ with k in [1, 2²⁴] from the first
      * word of a pair, u2 from the second. A pass of its own: with Philox in the same loop the
-     * live vectors outnumber the registers and C2 spills them.
+     * live vectors outnumber the registers and C2 spills them. Its chains are long (a division,
+     * a square root, polynomials), so the polynomials are evaluated in Estrin's form and the
+     * angle is reduced in integer arithmetic, which keeps the converter and the one vector-shift
+     * pipe (two cycles per 256-bit shift on this hardware) free.
      */
     private static void boxMuller(float[] z, int off, int n) {
-        FloatVector l0 = bc(2f), l1 = bc(2f / 3), l2 = bc(2f / 5), l3 = bc(2f / 7), l4 = bc(2f / 9), ln2Hi = bc(LN2_HI);
-        FloatVector twoOverPi = bc(TWO_OVER_PI), half = bc(0.5f), pio2a = bc(-PIO2_1), pio2b = bc(-PIO2_2), pio2c = bc(-PIO2_3);
+        // The log series scaled by −2 (exact), so the polynomial yields −2·log(u1) directly.
+        FloatVector l0 = bc(-4f), l1 = bc(-4f / 3), l2 = bc(-4f / 5), l3 = bc(-4f / 7), l4 = bc(-4f / 9);
+        FloatVector ln2Hi = bc(-2 * LN2_HI), ln2Lo = bc(-2 * LN2_LO);
         FloatVector s1 = bc(-1f / 6), s2 = bc(1f / 120), s3 = bc(-1f / 5040), s4 = bc(1f / 362880);
         FloatVector c1 = bc(1f / 24), c2 = bc(-1f / 720), c3 = bc(1f / 40320), c4 = bc(-1f / 3628800);
-        FloatVector minusHalf = bc(-0.5f), one = bc(1f);
+        FloatVector minusHalf = bc(-0.5f), one = bc(1f), angleStep = bc(PhiloxNormals.TWO_PI * 0x1.0p-32f);
 
         for (int i = 0; i < n; i++) {
             int at = off + 2 * i * VL;
             IntVector w0 = FloatVector.fromArray(FS, z, at).reinterpretAsInts();
             IntVector w1 = FloatVector.fromArray(FS, z, at + VL).reinterpretAsInts();
-            FloatVector u1 = ((FloatVector) w0.lanewise(LSHR, 8).add(1).convert(I2F, 0)).mul(0x1.0p-24f);
-            FloatVector u2 = ((FloatVector) w1.lanewise(LSHR, 8).convert(I2F, 0)).mul(0x1.0p-24f);
-            // log(u1) = e·ln2 + log(m) with m in [√½, √2): subtracting √½'s bits first puts the
-            // exponent split at √½; log(m) = 2·atanh((m − 1)/(m + 1)) by its series.
-            IntVector ub = u1.reinterpretAsInts().sub(SQRT_HALF_BITS);
-            FloatVector ef = (FloatVector) ub.lanewise(ASHR, 23).convert(I2F, 0);
-            FloatVector fm = ub.and(0x007FFFFF).add(SQRT_HALF_BITS).reinterpretAsFloats().sub(1f);
+            // log(u1) = log(k) − 24·ln2 = e·ln2 + log(m) with m in [√½, √2): subtracting √½'s bits
+            // (and 24 from the exponent) puts the split at √½; log(m) = 2·atanh((m − 1)/(m + 1)).
+            FloatVector k = (FloatVector) w0.lanewise(LSHR, 8).add(1).convert(I2F, 0);
+            IntVector kb = k.reinterpretAsInts().sub(SQRT_HALF_BITS + (24 << 23));
+            FloatVector ef = (FloatVector) kb.lanewise(ASHR, 23).convert(I2F, 0);
+            FloatVector fm = kb.and(0x007FFFFF).add(SQRT_HALF_BITS).reinterpretAsFloats().sub(1f);
             FloatVector sm = fm.div(fm.add(2f));
-            FloatVector zm = sm.mul(sm);
-            FloatVector poly = zm.fma(l4, l3).fma(zm, l2).fma(zm, l1).fma(zm, l0);
-            FloatVector logU = ef.fma(ln2Hi, sm.fma(poly, ef.mul(LN2_LO)));
-            FloatVector rad = logU.mul(-2f).sqrt();
-            // sin and cos of θ = 2π·u2: quadrant q = round(θ·2/π), x = θ − q·π/2 in [−π/4, π/4].
-            FloatVector th = u2.mul(PhiloxNormals.TWO_PI);
-            IntVector q = (IntVector) th.fma(twoOverPi, half).convert(F2I, 0);
-            FloatVector qf = (FloatVector) q.convert(I2F, 0);
-            FloatVector x = qf.fma(pio2c, qf.fma(pio2b, qf.fma(pio2a, th)));
-            FloatVector xx = x.mul(x);
-            FloatVector sn = xx.fma(s4, s3).fma(xx, s2).fma(xx, s1).mul(xx).fma(x, x);
-            FloatVector cs = xx.fma(c4, c3).fma(xx, c2).fma(xx, c1).fma(xx, minusHalf).fma(xx, one);
-            VectorMask<Integer> swap = q.and(1).compare(NE, 0);
-            IntVector sinBits = sn.reinterpretAsInts().blend(cs.reinterpretAsInts(), swap)
-                    .lanewise(XOR, q.and(2).lanewise(LSHL, 30));
+            FloatVector zm = sm.mul(sm), zm2 = zm.mul(zm);
+            FloatVector poly = zm2.fma(zm2.fma(l4, zm.fma(l3, l2)), zm.fma(l1, l0));
+            FloatVector rad = ef.fma(ln2Hi, sm.fma(poly, ef.mul(ln2Lo))).sqrt();
+            // θ = 2π·j·2⁻²⁴ with j = w1 >>> 8. h = w1 + 2²⁹ (mod 2³²) holds the quadrant
+            // q = round(4θ/2π) mod 4 in bits 30 and 31, and j − q·2²², offset by 2²¹, in bits 8..29;
+            // so x = θ − q·π/2 in [−π/4, π/4] takes one conversion and no shift.
+            IntVector h = w1.add(1 << 29);
+            FloatVector x = ((FloatVector) h.and(0x3FFFFF00).sub(1 << 29).convert(I2F, 0)).mul(angleStep);
+            FloatVector xx = x.mul(x), x4 = xx.mul(xx);
+            FloatVector sn = x.mul(xx).fma(x4.fma(xx.fma(s4, s3), xx.fma(s2, s1)), x);
+            FloatVector cs = x4.fma(x4.fma(xx.fma(c4, c3), xx.fma(c2, c1)), xx.fma(minusHalf, one));
+            // Odd quadrants swap sin and cos; bit 31 of q·2³⁰ and (q + 1)·2³⁰ are their signs.
+            VectorMask<Integer> swap = h.and(1 << 30).compare(NE, 0);
+            IntVector sinBits = sn.reinterpretAsInts().blend(cs.reinterpretAsInts(), swap).lanewise(XOR, h.and(1 << 31));
             IntVector cosBits = cs.reinterpretAsInts().blend(sn.reinterpretAsInts(), swap)
-                    .lanewise(XOR, q.add(1).and(2).lanewise(LSHL, 30));
+                    .lanewise(XOR, h.add(1 << 30).and(1 << 31));
             rad.mul(cosBits.reinterpretAsFloats()).intoArray(z, at);
             rad.mul(sinBits.reinterpretAsFloats()).intoArray(z, at + VL);
         }
