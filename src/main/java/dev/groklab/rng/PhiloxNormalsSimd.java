@@ -54,7 +54,6 @@ public final class PhiloxNormalsSimd {
     // log: ln 2 split so e·LN2_HI is exact; series 2·atanh(s) = s·(2 + 2z/3 + 2z²/5 + 2z³/7 + 2z⁴/9).
     private static final int SQRT_HALF_BITS = 0x3F3504F3;
     private static final float LN2_HI = 0.693145751953125f, LN2_LO = 1.42860676533018e-06f;
-    // sin/cos: Taylor terms to x⁹ and x¹⁰ (error < 2e-9 on |x| ≤ π/4).
 
     private PhiloxNormalsSimd() {}
 
@@ -174,6 +173,7 @@ public final class PhiloxNormalsSimd {
         // The log series scaled by −2 (exact), so the polynomial yields −2·log(u1) directly.
         FloatVector l0 = bc(-4f), l1 = bc(-4f / 3), l2 = bc(-4f / 5), l3 = bc(-4f / 7), l4 = bc(-4f / 9);
         FloatVector ln2Hi = bc(-2 * LN2_HI), ln2Lo = bc(-2 * LN2_LO);
+        // sin and cos: Taylor terms to x⁹ and x¹⁰ (error < 2e-9 on |x| ≤ π/4).
         FloatVector s1 = bc(-1f / 6), s2 = bc(1f / 120), s3 = bc(-1f / 5040), s4 = bc(1f / 362880);
         FloatVector c1 = bc(1f / 24), c2 = bc(-1f / 720), c3 = bc(1f / 40320), c4 = bc(-1f / 3628800);
         FloatVector minusHalf = bc(-0.5f), one = bc(1f), angleStep = bc(PhiloxNormals.TWO_PI * 0x1.0p-32f);
