@@ -165,9 +165,9 @@ public final class PhiloxNormalsSimd {
      * Box–Muller in place on n steps' raw words: u1 = k·2⁻²⁴ with k in [1, 2²⁴] from the first
      * word of a pair, u2 from the second. A pass of its own: with Philox in the same loop the
      * live vectors outnumber the registers and C2 spills them. Its chains are long (a division,
-     * a square root, polynomials), so the polynomials are evaluated in Estrin's form and the
-     * angle is reduced in integer arithmetic, which keeps the converter and the one vector-shift
-     * pipe (two cycles per 256-bit shift on this hardware) free.
+     * a square root, polynomials), so the polynomials are evaluated in Estrin's form; the angle
+     * is reduced in integer arithmetic, which saves two conversions and three shifts (two cycles
+     * per 256-bit shift on this hardware) per pair of vectors.
      */
     private static void boxMuller(float[] z, int off, int n) {
         // The log series scaled by −2 (exact), so the polynomial yields −2·log(u1) directly.
