@@ -38,6 +38,8 @@ public final class BrownianKernelSimd implements LangevinKernel {
 
     @Override public String name() { return "simd"; }
 
+    private static FloatVector bc(float v) { return FloatVector.broadcast(FS, v); }
+
     @Override public void advance(LangevinStep step, Walkers w, int stepFrom, int steps) {
         BrownianKernelReference.checkSteps(stepFrom, steps);
         Profiles.ensure();
@@ -62,7 +64,9 @@ public final class BrownianKernelSimd implements LangevinKernel {
             synchronized (Profiles.class) {
                 if (done) return;
                 Potential[] us = {new Potential.Paraboloid(1f), new Potential.Valley(1f, 0f), new Potential.Crossing(1f, 0f),
-                        new Potential.Lines(1f, 0f, 3)};
+                        new Potential.Lines(1f, 0f, 3), new Potential.Regularized(new Potential.Crossing(1f, 0f), 1f, 0.5f, 0.5f),
+                        new Potential.Regularized(new Potential.Valley(1f, 0f), 1f, 0.5f, 0.5f),
+                        new Potential.Regularized(new Potential.Lines(1f, 0f, 3), 1f, 0.5f, 0.5f)};
                 float[] z = new float[GROUP * 2 * WINDOW * VL];
                 for (Potential u : us) {
                     for (Domain d : new Domain[]{Domain.torus(1f), Domain.plane(1f)}) {
@@ -87,14 +91,16 @@ public final class BrownianKernelSimd implements LangevinKernel {
         PotentialForm.Kind kind = f.kind();
         int lines = f.lines();
         float[] nxs = f.nx(), nys = f.ny();
-        float px = f.px(), py = f.py(), twoA = f.twoA(), kq = f.kq(), kcx = -f.kcx(), kcy = -f.kcy();
+        boolean quad = f.kq() != 0 || f.kcx() != 0 || f.kcy() != 0;
+        FloatVector pxV = bc(f.px()), pyV = bc(f.py()), twoAV = bc(f.twoA());
+        FloatVector kqV = bc(f.kq()), kcxV = bc(-f.kcx()), kcyV = bc(-f.kcy());
         Domain dom = st.domain();
         boolean torus = dom.torus();
-        float l = dom.halfWidth(), twoL = 2 * l, negL = -l;
-        float dt = st.dt(), sigma = st.sigma(), beta = st.beta(), gw = st.gradWeight();
+        float l = dom.halfWidth();
+        FloatVector lV = bc(l), negLV = bc(-l), twoLV = bc(2 * l), negTwoLV = bc(-2 * l), zero = bc(0f);
+        float dt = st.dt(), beta = st.beta(), gw = st.gradWeight();
         boolean momentum = beta != 0;
-        FloatVector betaV = FloatVector.broadcast(FS, beta), dtV = FloatVector.broadcast(FS, dt);
-        FloatVector sigmaV = FloatVector.broadcast(FS, sigma);
+        FloatVector betaV = bc(beta), dtV = bc(dt), negDtV = bc(-dt), sigmaV = bc(st.sigma());
         float[] p0 = w.p0, p1 = w.p1;
         int zBlock = 2 * WINDOW * VL;
 
@@ -109,17 +115,28 @@ public final class BrownianKernelSimd implements LangevinKernel {
                 FloatVector x0 = FloatVector.fromArray(FS, w.x0, at), x1 = FloatVector.fromArray(FS, w.x1, at);
                 FloatVector z0 = FloatVector.fromArray(FS, z, zi), z1 = FloatVector.fromArray(FS, z, zi + VL);
 
-                // Gradient, in PotentialForm.gradient's order.
-                FloatVector g0 = x0.fma(kq, kcx), g1 = x1.fma(kq, kcy);
+                // Gradient, in PotentialForm.gradient's order. Without a quadratic part it
+                // starts at ±0, and a product added to ±0 (a fused multiply-add) is the product.
+                FloatVector g0 = zero, g1 = zero;
+                if (quad) {
+                    g0 = x0.fma(kqV, kcxV);
+                    g1 = x1.fma(kqV, kcyV);
+                }
                 if (kind != PotentialForm.Kind.QUADRATIC) {
-                    FloatVector dx = x0.sub(px), dy = x1.sub(py);
+                    FloatVector dx = x0.sub(pxV), dy = x1.sub(pyV);
                     if (kind == PotentialForm.Kind.CROSSING_AXES) {
                         VectorMask<Float> second = dy.mul(dy).lt(dx.mul(dx));
-                        FloatVector sv = dx.blend(dy, second).mul(twoA);
-                        g0 = g0.add(sv, second.not());
-                        g1 = g1.add(sv, second);
+                        FloatVector sv = dx.blend(dy, second).mul(twoAV);
+                        if (quad) {
+                            g0 = g0.add(sv, second.not());
+                            g1 = g1.add(sv, second);
+                        } else {
+                            g0 = sv.blend(zero, second);
+                            g1 = zero.blend(sv, second);
+                        }
                     } else if (kind == PotentialForm.Kind.VALLEY_X0) {
-                        g0 = g0.add(dx.mul(twoA));
+                        FloatVector sv = dx.mul(twoAV);
+                        g0 = quad ? g0.add(sv) : sv;
                     } else {
                         FloatVector bd = dx.fma(FloatVector.broadcast(FS, nxs[0]), dy.mul(nys[0]));
                         FloatVector b2 = bd.mul(bd);
@@ -133,27 +150,28 @@ public final class BrownianKernelSimd implements LangevinKernel {
                             bnx = bnx.blend(nxs[k], better);
                             bny = bny.blend(nys[k], better);
                         }
-                        FloatVector sv = bd.mul(twoA);
-                        g0 = sv.fma(bnx, g0);
-                        g1 = sv.fma(bny, g1);
+                        FloatVector sv = bd.mul(twoAV);
+                        g0 = quad ? sv.fma(bnx, g0) : sv.mul(bnx);
+                        g1 = quad ? sv.fma(bny, g1) : sv.mul(bny);
                     }
                 }
 
-                FloatVector v0, v1;
                 if (momentum) {
-                    v0 = FloatVector.fromArray(FS, p0, at).fma(betaV, g0.mul(gw));
-                    v1 = FloatVector.fromArray(FS, p1, at).fma(betaV, g1.mul(gw));
+                    FloatVector v0 = FloatVector.fromArray(FS, p0, at).fma(betaV, g0.mul(gw));
+                    FloatVector v1 = FloatVector.fromArray(FS, p1, at).fma(betaV, g1.mul(gw));
                     v0.intoArray(p0, at);
                     v1.intoArray(p1, at);
+                    x0 = z0.fma(sigmaV, v0.fma(dtV, x0));
+                    x1 = z1.fma(sigmaV, v1.fma(dtV, x1));
                 } else {
-                    v0 = g0.neg();
-                    v1 = g1.neg();
+                    // dt·(−g) + x as (−dt)·g + x: the same rounding, one negation fewer.
+                    x0 = z0.fma(sigmaV, g0.fma(negDtV, x0));
+                    x1 = z1.fma(sigmaV, g1.fma(negDtV, x1));
                 }
-                x0 = z0.fma(sigmaV, v0.fma(dtV, x0));
-                x1 = z1.fma(sigmaV, v1.fma(dtV, x1));
                 if (torus) {
-                    x0 = x0.sub(twoL, x0.compare(GE, l)).add(twoL, x0.compare(LT, negL));
-                    x1 = x1.sub(twoL, x1.compare(GE, l)).add(twoL, x1.compare(LT, negL));
+                    // Domain.wrap: both tests on the unwrapped x (they exclude each other).
+                    x0 = x0.sub(zero.blend(twoLV, x0.compare(GE, lV)).blend(negTwoLV, x0.compare(LT, negLV)));
+                    x1 = x1.sub(zero.blend(twoLV, x1.compare(GE, lV)).blend(negTwoLV, x1.compare(LT, negLV)));
                 }
                 x0.intoArray(w.x0, at);
                 x1.intoArray(w.x1, at);

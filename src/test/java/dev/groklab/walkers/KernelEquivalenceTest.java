@@ -63,6 +63,14 @@ class KernelEquivalenceTest {
         assertTrue(r[1] <= 2, "walkers off by more than 1e-4: " + r[1]);
     }
 
+    @Test void valleyWithMomentumAgrees() {
+        // No quadratic part: the kernel starts the gradient at zero instead of evaluating it.
+        LangevinStep st = LangevinStep.sgd(new Potential.Valley(30f, 0.2f), Domain.torus(1f), 1e-3f, 0.02f, 0.5f, 11);
+        double[] r = compare(st, 515, 200, 1f);
+        System.out.printf("valley on torus, beta 0.5, 200 steps: max |simd - scalar| = %.3g%n", r[0]);
+        assertTrue(r[0] < 2e-5, "max difference " + r[0]);
+    }
+
     @Test void sameSeedSameNumbersDifferentSeedDifferent() {
         LangevinStep a = LangevinStep.brownian(new Potential.Crossing(10f, 0f), Domain.torus(1f), 1e-3f, 1f, 1);
         LangevinStep b = LangevinStep.brownian(new Potential.Crossing(10f, 0f), Domain.torus(1f), 1e-3f, 1f, 2);
