@@ -4,10 +4,16 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.groklab.io.AtomicFiles;
+import dev.groklab.io.MetricsCsv;
+import dev.groklab.io.RunDirectory;
+import dev.groklab.walkers.ContinuousWalk;
+import dev.groklab.walkers.Dynamics;
 import dev.groklab.walkers.GibbsGrid;
 import dev.groklab.walkers.GraphWalk;
 import dev.groklab.walkers.Histogram2D;
 import dev.groklab.walkers.LangevinKernel;
+import dev.groklab.walkers.Occupancy;
 import dev.groklab.walkers.Walk;
 import dev.groklab.walkers.WalkConfig;
 import dev.groklab.walkers.WalkResult;
@@ -28,8 +34,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,8 +43,9 @@ import java.util.concurrent.Callable;
 
 /**
  * Loss-landscape walkers: Brownian motion, seed 000's noisy momentum SGD, HMC and graph walks on
- * toy potentials, compared with the Gibbs measure. Writes config.json, histogram.csv,
- * heatmap.png and summary.json to the run directory.
+ * toy potentials, compared with the Gibbs measure. Writes config.json first, then metrics.csv
+ * and checkpoints/ as the run goes (Brownian, SGD and HMC runs), and histogram.csv, heatmap.png
+ * and summary.json at the end.
  */
 @Command(name = "walk", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Walkers on toy loss landscapes, histogrammed against the Gibbs measure exp(-U/T)/Z.",
@@ -153,24 +158,158 @@ public final class WalkCommand implements Callable<Integer> {
     @Option(names = "--backend", paramLabel = "BACKEND", defaultValue = "cpu",
             description = "cpu, opencl[:P:D] or cuda[:N]: the device that runs Brownian and SGD steps (HMC and graph walks: cpu only; default: ${DEFAULT-VALUE}).")
     String backend;
-    @Option(names = "--out", paramLabel = "DIR", description = "Run directory (default runs/walk-<preset>-<timestamp>).")
+    @Option(names = "--out", paramLabel = "DIR", description = "Run directory, absent or empty (default runs/walk-<preset>-<timestamp>).")
     Path out;
+    @Option(names = "--checkpoint-every", paramLabel = "N",
+            description = "Brownian, SGD, HMC: steps between checkpoints, taken at sampling times; 0 = only at the end (default: a tenth of --steps).")
+    Integer checkpointEvery;
+    @Option(names = "--resume", paramLabel = "DIR",
+            description = "Continue the Brownian, SGD or HMC run in DIR from its latest checkpoint, with the same bits; --steps may extend it (sampling goes on every K steps from the checkpoint).")
+    Path resume;
+
+    /** Columns of metrics.csv, one row per logging time. */
+    static final List<String> METRICS = List.of("step", "samples", "mass_near", "mean_x0", "mean_x1", "var_x0", "var_x1",
+            "acceptance", "seconds", "walker_steps_per_s");
+
+    private static final ObjectMapper JSON = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .setSerializationInclusion(JsonInclude.Include.NON_NULL).enable(SerializationFeature.INDENT_OUTPUT);
 
     @Override public Integer call() throws IOException {
+        if (resume != null) return resumeRun();
         WalkConfig config = resolve();
-        Path dir = out != null ? out : Path.of("runs", "walk-" + (preset == null ? "custom" : preset) + "-"
-                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        WalkResult r = Walk.run(config, deviceKernel(config));
-        Files.createDirectories(dir);
-        ObjectMapper json = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-                .setSerializationInclusion(JsonInclude.Include.NON_NULL).enable(SerializationFeature.INDENT_OUTPUT);
-        json.writeValue(dir.resolve("config.json").toFile(), config);
-        json.writeValue(dir.resolve("summary.json").toFile(), r.summary());
-        writeHistogram(r, dir.resolve("histogram.csv"));
-        System.setProperty("java.awt.headless", "true");
-        drawPng(r, dir.resolve("heatmap.png"));
-        printSummary(r.summary(), dir, spec.commandLine().getOut());
+        LangevinKernel device = deviceKernel(config);
+        if (config.dynamicsKind() == Dynamics.GRAPH && checkpointEvery != null && checkpointEvery != 0) {
+            throw usage("--checkpoint-every: graph walks run in one pass and keep no checkpoints (leave it out)");
+        }
+        int ckEvery = checkpointEvery(config);
+        RunDirectory dir = usageOnBadDir(() -> out != null ? RunDirectory.open(out, false)
+                : RunDirectory.create(Path.of("runs"), "walk-" + (preset == null ? "custom" : preset)));
+        AtomicFiles.writeString(dir.config(), JSON.writeValueAsString(config));
+        WalkResult r;
+        if (config.dynamicsKind() == Dynamics.GRAPH) {
+            r = Walk.run(config, device);
+        } else {
+            ContinuousWalk run = ContinuousWalk.start(config, device);
+            drive(run, dir, ckEvery, WalkBackend.onCpu(backend) ? "cpu" : backend, false);
+            r = run.result();
+        }
+        finish(r, dir);
         return 0;
+    }
+
+    /** --resume DIR: the run's own config.json (--steps may grow), its latest checkpoint, the same kernel. */
+    private int resumeRun() throws IOException {
+        CommandLine.ParseResult pr = spec.commandLine().getParseResult();
+        for (CommandLine.Model.OptionSpec o : pr.matchedOptions()) {
+            String name = o.longestName();
+            if (!List.of("--resume", "--steps", "--checkpoint-every").contains(name)) {
+                throw usage(name + ": --resume continues the run with its config.json; only --steps and --checkpoint-every may be given");
+            }
+        }
+        RunDirectory dir = usageOnBadDir(() -> RunDirectory.open(resume, true));
+        if (!Files.exists(dir.config())) throw usage("--resume: " + dir.config() + " does not exist; is " + resume + " a walk run?");
+        WalkConfig saved;
+        try {
+            saved = JSON.readValue(dir.config().toFile(), WalkConfig.class);
+        } catch (IOException e) {
+            throw usage("--resume: cannot read " + dir.config() + ": " + e.getMessage());
+        }
+        if (saved.dynamicsKind() == Dynamics.GRAPH) {
+            throw usage("--resume: graph walks run in one pass and keep no checkpoints; start " + resume + " again");
+        }
+        Path latest = dir.latestCheckpoint().orElseThrow(() -> usage("--resume: " + dir.checkpoints() + " holds no checkpoint"));
+        WalkConfig config = saved;
+        if (steps != null) {
+            long at = RunDirectory.checkpointStep(latest);
+            if (steps < at) throw usage("--steps must be >= " + at + ", the step of the latest checkpoint, got " + steps);
+            config = withSteps(saved, steps);
+        }
+        WalkCheckpoint.Origin origin = WalkCheckpoint.origin(latest);
+        LangevinKernel kernel;
+        try {
+            kernel = config.dynamicsKind() == Dynamics.HMC ? null
+                    : origin.backend().equals("cpu") ? Walk.kernel(origin.kernel(), 0)
+                    : WalkBackend.kernel(origin.backend(), config.dynamicsKind(), null);
+        } catch (Errors.BadInput e) {
+            throw usage(e.getMessage());
+        }
+        ContinuousWalk run;
+        try {
+            run = WalkCheckpoint.read(latest, config, kernel);
+        } catch (IllegalArgumentException e) {
+            throw usage("--resume: " + e.getMessage());
+        }
+        if (config != saved) AtomicFiles.writeString(dir.config(), JSON.writeValueAsString(config));
+        MetricsCsv.truncateAfter(dir.metrics(), "step", run.done());
+        drive(run, dir, checkpointEvery != null ? checkpointEvery(config) : origin.checkpointEvery(), origin.backend(), true);
+        finish(run.result(), dir);
+        return 0;
+    }
+
+    /**
+     * The walk to its end: a metrics row at sampling times about every 1/500 of the run, a
+     * checkpoint every ckEvery steps (0: none) and one at the end.
+     */
+    private static void drive(ContinuousWalk run, RunDirectory dir, int ckEvery, String backendName, boolean append)
+            throws IOException {
+        WalkConfig c = run.config();
+        int logEvery = Math.max(1, c.steps() / 500), lastLog = run.done(), lastCk = run.done();
+        try (MetricsCsv m = MetricsCsv.open(dir.metrics(), METRICS, append)) {
+            while (!run.finished()) {
+                long samples = run.occupancy().samples();
+                run.advance(ckEvery > 0 ? (int) Math.min(c.steps(), (long) lastCk + ckEvery) : c.steps());
+                Occupancy occ = run.occupancy();
+                if ((occ.samples() > samples && run.done() - lastLog >= logEvery) || run.finished()) {
+                    m.row(run.done(), occ.samples(), occ.massNear(), occ.mean(0), occ.mean(1), occ.variance(0),
+                            occ.variance(1), run.acceptance(), run.seconds(), run.walkerSteps() / run.seconds());
+                    lastLog = run.done();
+                }
+                if ((ckEvery > 0 && run.done() - lastCk >= ckEvery) || run.finished()) {
+                    m.sync();
+                    WalkCheckpoint.write(dir, run, backendName, ckEvery);
+                    lastCk = run.done();
+                }
+            }
+        }
+    }
+
+    private int checkpointEvery(WalkConfig config) {
+        if (checkpointEvery == null) return Math.max(1, config.steps() / 10);
+        if (checkpointEvery < 0) throw usage("--checkpoint-every must be >= 0 (0 = only at the end), got " + checkpointEvery);
+        return checkpointEvery;
+    }
+
+    private static WalkConfig withSteps(WalkConfig c, int steps) {
+        try {
+            return new WalkConfig(c.preset(), c.dynamics(), c.potential(), c.walkers(), steps, c.dt(), c.temperature(), c.a(),
+                    c.b(), c.lambda(), c.center(), c.epsilon(), c.beta(), c.torus(), c.halfWidth(), c.lines(), c.seed(),
+                    c.radius(), c.bins(), c.sampleEvery(), c.burnIn(), c.leapfrog(), c.nodes(), c.kernel());
+        } catch (IllegalArgumentException e) {
+            throw new Errors.BadInput(e.getMessage());
+        }
+    }
+
+    /** summary.json, histogram.csv, heatmap.png and the printed summary. */
+    private void finish(WalkResult r, RunDirectory dir) throws IOException {
+        AtomicFiles.writeString(dir.summary(), JSON.writeValueAsString(r.summary()));
+        writeHistogram(r, dir.dir().resolve("histogram.csv"));
+        System.setProperty("java.awt.headless", "true");
+        drawPng(r, dir.dir().resolve("heatmap.png"));
+        printSummary(r.summary(), dir.dir(), spec.commandLine().getOut());
+    }
+
+    private interface DirOpener { RunDirectory open() throws IOException; }
+
+    private RunDirectory usageOnBadDir(DirOpener o) throws IOException {
+        try {
+            return o.open();
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        }
+    }
+
+    private CommandLine.ParameterException usage(String message) {
+        return new CommandLine.ParameterException(spec.commandLine(), message);
     }
 
     /** The device kernel --backend names (null on the CPU); a combination that cannot run is a usage error. */

@@ -39,6 +39,19 @@ public final class Histogram2D {
         outside += o.outside;
     }
 
+    /** Every bin's count, row i = x0 bin, for a checkpoint. */
+    public long[] counts() { return counts.clone(); }
+
+    /** Restores the counts and the in/out totals a checkpoint saved. */
+    public void restore(long[] saved, long inside, long outside) {
+        if (saved.length != counts.length) {
+            throw new IllegalArgumentException("checkpoint histogram has " + saved.length + " bins, the run " + counts.length);
+        }
+        System.arraycopy(saved, 0, counts, 0, counts.length);
+        this.inside = inside;
+        this.outside = outside;
+    }
+
     /** Count in bin (i along x0, j along x1). */
     public long count(int i, int j) { return counts[i * bins + j]; }
 

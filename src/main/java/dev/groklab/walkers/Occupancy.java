@@ -37,6 +37,22 @@ public final class Occupancy {
         }
     }
 
+    /** The running sums, for a checkpoint; the histogram's counts are saved beside them. */
+    public record Sums(long near, long samples, double s0, double s1, double q0, double q1) {}
+
+    public Sums sums() { return new Sums(near, samples, s0, s1, q0, q1); }
+
+    /** Restores what a checkpoint saved: the sums, the histogram's counts and its in/out totals. */
+    public void restore(Sums s, long[] counts, long inside, long outside) {
+        histogram.restore(counts, inside, outside);
+        near = s.near();
+        samples = s.samples();
+        s0 = s.s0();
+        s1 = s.s1();
+        q0 = s.q0();
+        q1 = s.q1();
+    }
+
     public long samples() { return samples; }
 
     /** Fraction of in-window samples within r of the singular point. */

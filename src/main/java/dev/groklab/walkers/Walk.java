@@ -47,51 +47,9 @@ public final class Walk {
     }
 
     private static WalkResult continuous(WalkConfig c, LangevinKernel chosen) {
-        Dynamics dyn = c.dynamicsKind();
-        Potential u = c.buildPotential();
-        PotentialForm form = u.form();
-        Domain dom = c.domain();
-        double[] sp = u.singularPoint();
-        Walkers w = Walkers.uniform(c.walkers(), c.halfWidth(), c.seed());
-        Occupancy occ = new Occupancy(dom, c.bins(), sp[0], sp[1], c.radius());
-        LangevinKernel kernel = chosen != null ? chosen : kernel(c.kernel(), (long) c.walkers() * c.steps());
-        LangevinStep step = switch (dyn) {
-            case BROWNIAN -> LangevinStep.brownian(u, dom, c.dt(), c.temperature(), c.seed());
-            case SGD -> LangevinStep.sgd(u, dom, c.dt(), c.epsilon(), c.beta(), c.seed());
-            default -> null;
-        };
-        Hmc hmc = dyn == Dynamics.HMC ? new Hmc(form, dom, c.temperature(), c.dt(), c.leapfrog(), c.seed()) : null;
-
-        long accepted = 0;
-        int every = c.sampleEvery(), done = 0;
-        long t0 = System.nanoTime();
-        while (done < c.steps()) {
-            // Advance to the next sampling time (or to the end when only final positions count).
-            int next = every == 0 || done < c.burnIn() ? (every == 0 ? c.steps() : c.burnIn() + every) : done + every;
-            next = Math.min(next, c.steps());
-            int n = next - done;
-            if (hmc != null) accepted += hmc.advance(w, done, n);
-            else kernel.advance(step, w, done, n);
-            done = next;
-            if (every > 0 ? done > c.burnIn() : done == c.steps()) occ.sample(w);
-        }
-        double seconds = (System.nanoTime() - t0) * 1e-9;
-        if (occ.samples() == 0) occ.sample(w);
-
-        double temp = c.gibbsTemperature();
-        GibbsGrid gibbs = temp > 0 ? new GibbsGrid(form, dom, temp, c.bins(), gibbsSub(c.bins()), sp[0], sp[1], c.radius()) : null;
-        double l = c.halfWidth();
-        double uniformNear = Math.min(1, Math.PI * c.radius() * c.radius() / (4 * l * l));
-        double emp = occ.massNear();
-        Double gm = gibbs == null ? null : gibbs.massNear();
-        long stepsDone = (long) c.walkers() * c.steps() * (hmc != null ? c.leapfrog() : 1);
-        WalkSummary s = new WalkSummary(c.preset(), dyn.label(), describe(u), dom.describe(), c.walkers(), c.steps(),
-                occ.samples(), hmc != null ? "scalar" : kernel.name(), temp > 0 ? temp : null, (double) c.radius(),
-                emp, gm, gm == null || gm < MIN_GIBBS_MASS ? null : emp / gm, uniformNear, occ.fractionInWindow(),
-                occ.mean(0), occ.mean(1), occ.variance(0), occ.variance(1),
-                hmc != null ? (double) accepted / ((double) c.walkers() * c.steps()) : null, null, null,
-                seconds, stepsDone / seconds);
-        return new WalkResult(c, s, occ, gibbs, null, null);
+        ContinuousWalk run = ContinuousWalk.start(c, chosen);
+        while (!run.finished()) run.advance();
+        return run.result();
     }
 
     private static WalkResult graph(WalkConfig c) {

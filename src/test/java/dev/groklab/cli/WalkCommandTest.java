@@ -94,6 +94,82 @@ class WalkCommandTest {
         Run r = walk("--potential", "saddle", "--out", tmp.resolve("x").toString());
         assertTrue(r.err().contains("crossing, paraboloid, valley, lines"), r.err());
     }
+    /** summary.json without its timing fields, which differ between sessions of one run. */
+    private static JsonNode withoutTimes(Path dir) throws Exception {
+        com.fasterxml.jackson.databind.node.ObjectNode n =
+                (com.fasterxml.jackson.databind.node.ObjectNode) new ObjectMapper().readTree(dir.resolve("summary.json").toFile());
+        n.remove("seconds");
+        n.remove("walker_steps_per_second");
+        return n;
+    }
+
+    /** metrics.csv without its two timing columns. */
+    private static java.util.List<String> metricsWithoutTimes(Path dir) throws Exception {
+        return Files.readAllLines(dir.resolve("metrics.csv")).stream()
+                .map(l -> String.join(",", java.util.Arrays.copyOf(l.split(",", -1), 8))).toList();
+    }
+
+    private static void copyTree(Path from, Path to) throws Exception {
+        try (var s = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) s::iterator) Files.copy(p, to.resolve(from.relativize(p).toString()));
+        }
+    }
+
+    @Test void anInterruptedRunResumesWithTheSameBits() throws Exception {
+        Path whole = tmp.resolve("whole"), cut = tmp.resolve("cut");
+        Run r = walk("--walkers", "1001", "--steps", "150", "--every", "10", "--burn-in", "20", "--kernel", "simd",
+                "--bins", "16", "--checkpoint-every", "40", "--out", whole.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.exists(whole.resolve("checkpoints/step-0000000150.safetensors")));
+        assertTrue(metricsWithoutTimes(whole).size() > 10, "a metrics row per sampling time");
+        // The run as a crash after the checkpoint at step 120 leaves it: no later checkpoint, no results.
+        copyTree(whole, cut);
+        for (String f : new String[]{"checkpoints/step-0000000150.safetensors", "summary.json", "histogram.csv", "heatmap.png"}) {
+            Files.delete(cut.resolve(f));
+        }
+        assertTrue(Files.exists(cut.resolve("checkpoints/step-0000000120.safetensors")));
+        Run resumed = walk("--resume", cut.toString());
+        assertEquals(0, resumed.code(), resumed.err());
+        assertEquals(Files.readString(whole.resolve("histogram.csv")), Files.readString(cut.resolve("histogram.csv")));
+        assertEquals(withoutTimes(whole), withoutTimes(cut));
+        assertEquals(metricsWithoutTimes(whole), metricsWithoutTimes(cut));
+    }
+
+    @Test void resumeWithMoreStepsEqualsTheLongerRun() throws Exception {
+        // Final positions only (--every 0): the extension samples once, at its new end.
+        Path longer = tmp.resolve("longer"), extended = tmp.resolve("extended");
+        String[] common = {"--preset", "seed000-a", "--walkers", "700", "--bins", "16"};
+        assertEquals(0, walk(concat(common, "--steps", "120", "--out", longer.toString())).code());
+        assertEquals(0, walk(concat(common, "--steps", "50", "--out", extended.toString())).code());
+        Run r = walk("--resume", extended.toString(), "--steps", "120");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(withoutTimes(longer), withoutTimes(extended));
+        assertEquals(Files.readString(longer.resolve("histogram.csv")), Files.readString(extended.resolve("histogram.csv")));
+        assertEquals(120, new ObjectMapper().readTree(extended.resolve("config.json").toFile()).get("steps").asInt());
+    }
+
+    @Test void resumeAndRunDirectoryMisuseExitTwoAndKeepWhatIsWritten() throws Exception {
+        Path run = tmp.resolve("kept");
+        assertEquals(0, walk("--preset", "hmc-gaussian", "--walkers", "200", "--steps", "20", "--out", run.toString()).code());
+        String summary = Files.readString(run.resolve("summary.json"));
+        Path graph = tmp.resolve("graph");
+        assertEquals(0, walk("--preset", "crossing-lines", "--walkers", "64", "--steps", "300", "--burn-in", "50",
+                "--out", graph.toString()).code());
+        String[][] bad = {
+                {"--resume", run.toString(), "--walkers", "5"}, {"--resume", run.toString(), "--steps", "10"},
+                {"--resume", tmp.resolve("absent").toString()}, {"--out", run.toString()},
+                {"--resume", graph.toString()}, {"--preset", "crossing-lines", "--checkpoint-every", "100"},
+                {"--checkpoint-every", "-1"}};
+        String[] names = {"--walkers", "--steps", "absent", "not empty", "graph", "--checkpoint-every", "--checkpoint-every"};
+        for (int i = 0; i < bad.length; i++) {
+            Run r = walk(bad[i]);
+            assertEquals(2, r.code(), String.join(" ", bad[i]) + ": " + r.err());
+            String first = r.err().lines().findFirst().orElse("");
+            assertTrue(first.contains(names[i]), "'" + first + "' should name " + names[i]);
+        }
+        assertEquals(summary, Files.readString(run.resolve("summary.json")), "a refused command leaves the run as it was");
+    }
+
     @Test void openClBackendRunsTheWalkAndRecordsItsKernel() throws Exception {
         dev.groklab.backend.opencl.OpenClTesting.backend();
         String[] common = {"--preset", "seed002-torus", "--walkers", "1001", "--steps", "300", "--burn-in", "100", "--bins", "16"};
