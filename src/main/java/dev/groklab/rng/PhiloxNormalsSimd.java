@@ -76,12 +76,27 @@ public final class PhiloxNormalsSimd {
      * and z[off + (2i + 1)·VL + j] (second). z needs 2·n·VL floats from off on.
      */
     public static void stepPairs(int seed, int stream, int base, int from, int n, float[] z, int off) {
+        stepPairs(seed, stream, base, 1, from, n, z, off);
+    }
+
+    /**
+     * {@link #stepPairs(int, int, int, int, int, float[], int)} for {@code blocks} consecutive
+     * groups of VL items, group g (items base + g·VL ..) at off + 2g·n·VL: one Box–Muller pass over
+     * all of them, whose longer loops overlap better than one per group.
+     */
+    public static void stepPairs(int seed, int stream, int base, int blocks, int from, int n, float[] z, int off) {
         if (from < 0 || n < 0 || (long) from + n > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("steps must lie in 0.." + Integer.MAX_VALUE + ", got " + from + " + " + n);
         }
-        if (off < 0 || z.length - off < 2L * n * VL) {
-            throw new IllegalArgumentException("z holds " + z.length + " floats, needs " + 2L * n * VL + " from " + off);
+        if (blocks < 1 || off < 0 || z.length - off < 2L * blocks * n * VL) {
+            throw new IllegalArgumentException("z holds " + z.length + " floats, needs " + 2L * blocks * n * VL + " from " + off);
         }
+        for (int g = 0; g < blocks; g++) philox(seed, stream, base + g * VL, from, n, z, off + 2 * g * n * VL);
+        boxMuller(z, off, blocks * n);
+    }
+
+    /** Philox's raw words for one group, as float bits in the slots of their normals. */
+    private static void philox(int seed, int stream, int base, int from, int n, float[] z, int off) {
         LongVector m0 = LongVector.broadcast(LS, M0 & LO), m1 = LongVector.broadcast(LS, M1 & LO);
         long[] k0 = new long[10], k1 = new long[10];
         for (int r = 0; r < 10; r++) {
@@ -158,7 +173,6 @@ public final class PhiloxNormalsSimd {
             }
             s = s0 + 2;
         }
-        boxMuller(z, off, n);
     }
 
     /**

@@ -102,13 +102,10 @@ public final class BrownianKernelSimd implements LangevinKernel {
         boolean momentum = beta != 0;
         FloatVector betaV = bc(beta), dtV = bc(dt), negDtV = bc(-dt), sigmaV = bc(st.sigma());
         float[] p0 = w.p0, p1 = w.p1;
-        int zBlock = 2 * WINDOW * VL;
 
         for (int done = 0; done < steps; ) {
-            int n = Math.min(WINDOW, steps - done);
-            for (int b = 0; b < blocks; b++) {
-                PhiloxNormalsSimd.stepPairs(st.seed(), Streams.NOISE, base + b * VL, stepFrom + done, n, z, b * zBlock);
-            }
+            int n = Math.min(WINDOW, steps - done), zBlock = 2 * n * VL;
+            PhiloxNormalsSimd.stepPairs(st.seed(), Streams.NOISE, base, blocks, stepFrom + done, n, z, 0);
             done += n;
             for (int i = 0; i < n; i++) for (int b = 0; b < blocks; b++) {
                 int at = base + b * VL, zi = b * zBlock + 2 * i * VL;

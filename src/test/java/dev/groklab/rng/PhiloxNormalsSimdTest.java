@@ -27,18 +27,23 @@ class PhiloxNormalsSimdTest {
             int from = trial == 0 ? Integer.MAX_VALUE - 5 : rnd.nextInt(0, 1 << 20) * 2 + (trial & 1);
             int n = trial == 0 ? 5 : rnd.nextInt(1, 70);
             int off = (trial % 3) * 5;  // the window at an offset into a larger buffer, too
-            float[] z = new float[off + 2 * n * VL];
-            PhiloxNormalsSimd.stepPairs(seed, stream, base, from, n, z, off);
+            int blocks = 1 + trial % 4;  // groups of VL items, one after the other
+            float[] z = new float[off + 2 * blocks * n * VL];
+            if (blocks == 1) PhiloxNormalsSimd.stepPairs(seed, stream, base, from, n, z, off);
+            else PhiloxNormalsSimd.stepPairs(seed, stream, base, blocks, from, n, z, off);
             for (int i = 0; i < off; i++) assertEquals(0f, z[i], "before the offset");
-            for (int i = 0; i < n; i++) {
-                for (int j = 0; j < VL; j++) {
-                    PhiloxNormals.stepPair(seed, stream, base + j, from + i, bits, ref, 0);
-                    for (int c = 0; c < 2; c++) {
-                        float got = z[off + (2 * i + c) * VL + j], want = ref[c];
-                        double err = Math.abs(got - want) / Math.max(1, Math.abs(want));
-                        worst = Math.max(worst, err);
-                        assertTrue(err < 4e-6, "item " + (base + j) + " step " + (from + i) + " normal " + c
-                                + ": simd " + got + ", scalar " + want);
+            for (int g = 0; g < blocks; g++) {
+                for (int i = 0; i < n; i++) {
+                    for (int j = 0; j < VL; j++) {
+                        int item = base + g * VL + j;
+                        PhiloxNormals.stepPair(seed, stream, item, from + i, bits, ref, 0);
+                        for (int c = 0; c < 2; c++) {
+                            float got = z[off + 2 * g * n * VL + (2 * i + c) * VL + j], want = ref[c];
+                            double err = Math.abs(got - want) / Math.max(1, Math.abs(want));
+                            worst = Math.max(worst, err);
+                            assertTrue(err < 4e-6, "item " + item + " step " + (from + i) + " normal " + c
+                                    + ": simd " + got + ", scalar " + want);
+                        }
                     }
                 }
             }
@@ -51,5 +56,7 @@ class PhiloxNormalsSimdTest {
         assertThrows(IllegalArgumentException.class, () -> PhiloxNormalsSimd.stepPairs(1, 2, 0, 0, 3, new float[4 * VL], 0));
         assertThrows(IllegalArgumentException.class, () -> PhiloxNormalsSimd.stepPairs(1, 2, 0, 0, 2, new float[4 * VL], 1));
         assertThrows(IllegalArgumentException.class, () -> PhiloxNormalsSimd.stepPairs(1, 2, 0, 0, 1, new float[4 * VL], -1));
+        assertThrows(IllegalArgumentException.class, () -> PhiloxNormalsSimd.stepPairs(1, 2, 0, 2, 0, 2, new float[6 * VL], 0));
+        assertThrows(IllegalArgumentException.class, () -> PhiloxNormalsSimd.stepPairs(1, 2, 0, 0, 0, 2, new float[4 * VL], 0));
     }
 }
