@@ -246,18 +246,30 @@ public final class WalkCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** Seconds between progress lines on stderr; shorter runs print none. */
+    static final long PROGRESS_NANOS = 10_000_000_000L;
+
     /**
      * The walk to its end: a metrics row at sampling times about every 1/500 of the run, a
-     * checkpoint every ckEvery steps (0: none) and one at the end.
+     * checkpoint every ckEvery steps (0: none) and one at the end, a progress line every ten seconds.
      */
-    private static void drive(ContinuousWalk run, RunDirectory dir, int ckEvery, String backendName, boolean append)
+    private void drive(ContinuousWalk run, RunDirectory dir, int ckEvery, String backendName, boolean append)
             throws IOException {
         WalkConfig c = run.config();
+        PrintWriter err = spec.commandLine().getErr();
         int logEvery = Math.max(1, c.steps() / 500), lastLog = run.done(), lastCk = run.done();
+        long lastPrint = System.nanoTime();
         try (MetricsCsv m = MetricsCsv.open(dir.metrics(), METRICS, append)) {
             while (!run.finished()) {
                 long samples = run.occupancy().samples();
                 run.advance(ckEvery > 0 ? (int) Math.min(c.steps(), (long) lastCk + ckEvery) : c.steps());
+                if (System.nanoTime() - lastPrint >= PROGRESS_NANOS && !run.finished()) {
+                    lastPrint = System.nanoTime();
+                    double rate = run.walkerSteps() / run.seconds(), perStep = run.seconds() / run.done();
+                    err.printf(Locale.ROOT, "walk: step %d/%d  %.3g walker-steps/s  eta %.0f s%n", run.done(), c.steps(), rate,
+                            perStep * (c.steps() - run.done()));
+                    err.flush();
+                }
                 Occupancy occ = run.occupancy();
                 if ((occ.samples() > samples && run.done() - lastLog >= logEvery) || run.finished()) {
                     m.row(run.done(), occ.samples(), occ.massNear(), occ.mean(0), occ.mean(1), occ.variance(0),
