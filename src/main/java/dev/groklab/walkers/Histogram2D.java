@@ -5,6 +5,8 @@ public final class Histogram2D {
     public final int bins;
     public final float halfWidth;
     private final long[] counts;
+    /** bins / 2L: a product per coordinate where a quotient cost more than the rest of a sample. */
+    private final float binsPerUnit;
     private long inside, outside;
 
     public Histogram2D(int bins, float halfWidth) {
@@ -12,12 +14,13 @@ public final class Histogram2D {
         this.bins = bins;
         this.halfWidth = halfWidth;
         this.counts = new long[bins * bins];
+        this.binsPerUnit = bins / (2 * halfWidth);
     }
 
     /** Bin index of coordinate v, or −1 outside [−L, L). Clamped at the upper edge, where float wrapping can land. */
     public int bin(float v) {
         if (!(v >= -halfWidth && v <= halfWidth)) return -1;
-        int k = (int) ((v + halfWidth) / (2 * halfWidth) * bins);
+        int k = (int) ((v + halfWidth) * binsPerUnit);
         return Math.min(k, bins - 1);
     }
 
@@ -37,6 +40,13 @@ public final class Histogram2D {
         for (int k = 0; k < counts.length; k++) counts[k] += o.counts[k];
         inside += o.inside;
         outside += o.outside;
+    }
+
+    /** Adds counts kept elsewhere on this grid (row i = x0 bin) and their in/out totals. */
+    void addCounts(int[] more, long moreInside, long moreOutside) {
+        for (int k = 0; k < counts.length; k++) counts[k] += more[k];
+        inside += moreInside;
+        outside += moreOutside;
     }
 
     /** Every bin's count, row i = x0 bin, for a checkpoint. */

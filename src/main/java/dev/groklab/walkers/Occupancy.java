@@ -1,5 +1,7 @@
 package dev.groklab.walkers;
 
+import dev.groklab.backend.cpu.Parallel;
+
 /**
  * What the walkers' positions show, accumulated over one or more sampling times: a histogram over
  * the window, the number of samples within radius r of the singular point (distances on the torus
@@ -21,20 +23,68 @@ public final class Occupancy {
         this.r2 = radius * radius;
     }
 
-    /** Adds every walker's current position as one sample. */
+    /**
+     * Walkers per chunk of {@link #sample}: a fixed cut, so the double sums add the same partial
+     * sums in the same order whatever the number of threads.
+     */
+    static final int CHUNK = 1 << 14;
+
+    /** One chunk's counts (ints: half the cache lines of longs) and sums. */
+    private static final class Part {
+        final int[] counts;
+        long inside, outside, near;
+        double s0, s1, q0, q1;
+
+        Part(int cells) { counts = new int[cells]; }
+    }
+
+    /** Adds every walker's current position as one sample; chunks of walkers run on all cores. */
     public void sample(Walkers w) {
-        for (int i = 0; i < w.n; i++) {
-            float x0 = w.x0[i], x1 = w.x1[i];
-            histogram.add(x0, x1);
-            samples++;
-            s0 += x0;
-            s1 += x1;
-            q0 += (double) x0 * x0;
-            q1 += (double) x1 * x1;
-            if (!domain.inWindow(x0, x1)) continue;
-            double d0 = domain.delta(x0, cx), d1 = domain.delta(x1, cy);
-            if (d0 * d0 + d1 * d1 < r2) near++;
+        int chunks = (w.n + CHUNK - 1) / CHUNK, bins = histogram.bins;
+        Part[] parts = new Part[chunks];
+        Parallel.rangeStealing(chunks, 1, (c0, c1) -> {
+            for (int c = c0; c < c1; c++) parts[c] = part(w, c * CHUNK, Math.min(w.n, (c + 1) * CHUNK), bins);
+        });
+        for (Part p : parts) {
+            histogram.addCounts(p.counts, p.inside, p.outside);
+            near += p.near;
+            s0 += p.s0;
+            s1 += p.s1;
+            q0 += p.q0;
+            q1 += p.q1;
         }
+        samples += w.n;
+    }
+
+    /**
+     * {@link Domain#delta} for displacements within three half-widths, which wrapped positions
+     * and a centre in the window always are: one comparison instead of a division and a floor.
+     */
+    private double fold(double d) {
+        if (!domain.torus()) return d;
+        double l = domain.halfWidth();
+        return d >= l ? d - 2 * l : d < -l ? d + 2 * l : d;
+    }
+
+    private Part part(Walkers w, int from, int to, int bins) {
+        Part p = new Part(bins * bins);
+        for (int i = from; i < to; i++) {
+            float x0 = w.x0[i], x1 = w.x1[i];
+            int a = histogram.bin(x0), b = histogram.bin(x1);
+            if (a < 0 || b < 0) p.outside++;
+            else {
+                p.counts[a * bins + b]++;
+                p.inside++;
+            }
+            p.s0 += x0;
+            p.s1 += x1;
+            p.q0 += (double) x0 * x0;
+            p.q1 += (double) x1 * x1;
+            if (!domain.inWindow(x0, x1)) continue;
+            double d0 = fold(x0 - cx), d1 = fold(x1 - cy);
+            if (d0 * d0 + d1 * d1 < r2) p.near++;
+        }
+        return p;
     }
 
     /** The running sums, for a checkpoint; the histogram's counts are saved beside them. */
