@@ -21,7 +21,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * A continuous walk's state at a sampling time, as checkpoints/step-N.safetensors: positions and
+ * A continuous walk's state after step N, as checkpoints/step-N.safetensors: positions and
  * momenta (F32), the histogram's counts (F64, exact below 2⁵³), and the running sums, counters,
  * seconds, kernel and backend as metadata (doubles in Java's round-trip decimal form). Enough to
  * continue the run with the same bits.

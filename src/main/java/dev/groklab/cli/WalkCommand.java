@@ -161,10 +161,10 @@ public final class WalkCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Run directory, absent or empty (default runs/walk-<preset>-<timestamp>).")
     Path out;
     @Option(names = "--checkpoint-every", paramLabel = "N",
-            description = "Brownian, SGD, HMC: steps between checkpoints, taken at sampling times; 0 = only at the end (default: a tenth of --steps).")
+            description = "Brownian, SGD, HMC: steps between checkpoints; 0 = only at the end (default: a tenth of --steps).")
     Integer checkpointEvery;
     @Option(names = "--resume", paramLabel = "DIR",
-            description = "Continue the Brownian, SGD or HMC run in DIR from its latest checkpoint, with the same bits; --steps may extend it (sampling goes on every K steps from the checkpoint).")
+            description = "Continue the Brownian, SGD or HMC run in DIR from its latest checkpoint, with the same bits; --steps may extend it (sampling stays every K steps after the burn-in).")
     Path resume;
 
     /** Columns of metrics.csv, one row per logging time. */

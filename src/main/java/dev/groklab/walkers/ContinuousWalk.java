@@ -1,10 +1,10 @@
 package dev.groklab.walkers;
 
 /**
- * A Brownian, SGD or HMC run advanced one sampling time at a time, so that a caller can stream
- * metrics and save checkpoints between calls. Every random number comes from the counter-based
- * stream at (walker, step), so a run restored from its state at a sampling time continues with
- * the same bits as one that never stopped (given the same kernel).
+ * A Brownian, SGD or HMC run advanced one sampling time (or fewer steps) at a time, so that a
+ * caller can stream metrics and save checkpoints between calls. Every random number comes from
+ * the counter-based stream at (walker, step), so a run restored from its state after any step
+ * continues with the same bits as one that never stopped (given the same kernel).
  */
 public final class ContinuousWalk {
     private final WalkConfig c;
@@ -41,8 +41,8 @@ public final class ContinuousWalk {
     }
 
     /**
-     * A run restored at step {@code done}, a sampling time of c's schedule, with the walkers, the
-     * occupancy's sums and counts, the accepted HMC proposals and the seconds spent so far.
+     * A run restored after step {@code done}, with the walkers, the occupancy's sums and counts,
+     * the accepted HMC proposals and the seconds spent so far.
      */
     public static ContinuousWalk restore(WalkConfig c, LangevinKernel kernel, Walkers w, int done, Occupancy.Sums sums,
                                          long[] counts, long inside, long outside, long accepted, double seconds) {
