@@ -109,13 +109,18 @@ final class WalkCheckpoint {
                 longOf(m, "inside", file), longOf(m, "outside", file), longOf(m, "accepted", file), doubleOf(m, "seconds", file));
     }
 
-    /** Deletes all but the {@code keep} newest checkpoints, after a newer one is safely written. */
-    private static void pruneOlderThan(RunDirectory dir, int keep) throws IOException {
-        List<Path> all;
+    /** The run's checkpoints, newest first. */
+    static List<Path> newestFirst(RunDirectory dir) throws IOException {
+        if (!Files.isDirectory(dir.checkpoints())) return List.of();
         try (Stream<Path> s = Files.list(dir.checkpoints())) {
-            all = s.filter(p -> RunDirectory.checkpointStep(p) >= 0)
+            return s.filter(p -> RunDirectory.checkpointStep(p) >= 0)
                     .sorted((a, b) -> Long.compare(RunDirectory.checkpointStep(b), RunDirectory.checkpointStep(a))).toList();
         }
+    }
+
+    /** Deletes all but the {@code keep} newest checkpoints, after a newer one is safely written. */
+    private static void pruneOlderThan(RunDirectory dir, int keep) throws IOException {
+        List<Path> all = newestFirst(dir);
         for (int i = keep; i < all.size(); i++) Files.deleteIfExists(all.get(i));
     }
 

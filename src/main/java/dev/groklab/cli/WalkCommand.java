@@ -217,31 +217,44 @@ public final class WalkCommand implements Callable<Integer> {
         if (saved.dynamicsKind() == Dynamics.GRAPH) {
             throw usage("--resume: graph walks run in one pass and keep no checkpoints; start " + resume + " again");
         }
-        Path latest = dir.latestCheckpoint().orElseThrow(() -> usage("--resume: " + dir.checkpoints() + " holds no checkpoint"));
         WalkConfig config = saved;
-        if (steps != null) {
-            long at = RunDirectory.checkpointStep(latest);
-            if (steps < at) throw usage("--steps must be >= " + at + ", the step of the latest checkpoint, got " + steps);
+        if (steps != null && steps != saved.steps()) {
+            if (steps < saved.steps()) {
+                throw usage("--steps must be >= " + saved.steps() + ", the run's own; --resume extends a run, it does not shorten it (got " + steps + ")");
+            }
             config = withSteps(saved, steps);
         }
-        WalkCheckpoint.Origin origin = WalkCheckpoint.origin(latest);
-        LangevinKernel kernel;
-        try {
-            kernel = config.dynamicsKind() == Dynamics.HMC ? null
-                    : origin.backend().equals("cpu") ? Walk.kernel(origin.kernel(), 0)
-                    : WalkBackend.kernel(origin.backend(), config.dynamicsKind(), null);
-        } catch (Errors.BadInput e) {
-            throw usage(e.getMessage());
+        int ckEvery = checkpointEvery != null ? checkpointEvery(config) : -1;
+        // The newest checkpoint that reads back; a torn or damaged one falls back to the one before.
+        ContinuousWalk run = null;
+        WalkCheckpoint.Origin origin = null;
+        List<Path> found = WalkCheckpoint.newestFirst(dir);
+        if (found.isEmpty()) throw usage("--resume: " + dir.checkpoints() + " holds no checkpoint");
+        PrintWriter err = spec.commandLine().getErr();
+        for (Path p : found) {
+            try {
+                origin = WalkCheckpoint.origin(p);
+                LangevinKernel kernel = config.dynamicsKind() == Dynamics.HMC ? null
+                        : origin.backend().equals("cpu") ? Walk.kernel(origin.kernel(), 0)
+                        : WalkBackend.kernel(origin.backend(), config.dynamicsKind(), null);
+                run = WalkCheckpoint.read(p, config, kernel);
+                break;
+            } catch (Errors.BadInput e) {
+                throw usage(e.getMessage());
+            } catch (IOException | IllegalArgumentException e) {
+                err.println("groklab walk: skipping checkpoint " + p.getFileName() + ": " + e.getMessage());
+                err.flush();
+            }
         }
-        ContinuousWalk run;
-        try {
-            run = WalkCheckpoint.read(latest, config, kernel);
-        } catch (IllegalArgumentException e) {
-            throw usage("--resume: " + e.getMessage());
+        if (run == null) throw usage("--resume: no checkpoint in " + dir.checkpoints() + " reads back");
+        if (config != saved && run.done() == saved.steps() && !endsOnSamplingGrid(saved)) {
+            throw usage("--steps: the run ended at step " + saved.steps() + " between sampling times (every " + saved.sampleEvery()
+                    + " steps after a burn-in of " + saved.burnIn() + "), and that final sample would stay in the average;"
+                    + " start a new run with --steps " + steps + " instead");
         }
         if (config != saved) AtomicFiles.writeString(dir.config(), JSON.writeValueAsString(config));
         MetricsCsv.truncateAfter(dir.metrics(), "step", run.done());
-        drive(run, dir, checkpointEvery != null ? checkpointEvery(config) : origin.checkpointEvery(), origin.backend(), true);
+        drive(run, dir, ckEvery >= 0 ? ckEvery : origin.checkpointEvery(), origin.backend(), true);
         finish(run.result(), dir);
         return 0;
     }
@@ -257,7 +270,8 @@ public final class WalkCommand implements Callable<Integer> {
             throws IOException {
         WalkConfig c = run.config();
         PrintWriter err = spec.commandLine().getErr();
-        int logEvery = Math.max(1, c.steps() / 500), lastLog = run.done(), lastCk = run.done();
+        int logEvery = Math.max(1, c.steps() / 500), lastLog = append ? lastLoggedStep(dir.metrics()) : run.done();
+        int lastCk = run.done();
         long lastPrint = System.nanoTime();
         try (MetricsCsv m = MetricsCsv.open(dir.metrics(), METRICS, append)) {
             while (!run.finished()) {
@@ -282,6 +296,24 @@ public final class WalkCommand implements Callable<Integer> {
                     lastCk = run.done();
                 }
             }
+        }
+    }
+
+    /** Whether the last step is a sampling time of the every-K grid (or only final positions count). */
+    private static boolean endsOnSamplingGrid(WalkConfig c) {
+        int every = c.sampleEvery();
+        return every == 0 || (c.steps() > c.burnIn() && (c.steps() - c.burnIn()) % every == 0);
+    }
+
+    /** The step of metrics.csv's last row, 0 when it has none: where the logging rhythm goes on. */
+    private static int lastLoggedStep(Path metrics) throws IOException {
+        if (!Files.exists(metrics)) return 0;
+        List<String> lines = Files.readAllLines(metrics);
+        if (lines.size() < 2) return 0;
+        try {
+            return (int) MetricsCsv.parseDouble(MetricsCsv.parseLine(lines.getLast()).getFirst());
+        } catch (RuntimeException e) {
+            return 0;
         }
     }
 

@@ -42,11 +42,16 @@ public final class Histogram2D {
         outside += o.outside;
     }
 
-    /** Adds counts kept elsewhere on this grid (row i = x0 bin) and their in/out totals. */
+    /** Adds counts kept elsewhere on this grid (row i = x0 bin; null: totals only) and their in/out totals. */
     void addCounts(int[] more, long moreInside, long moreOutside) {
-        for (int k = 0; k < counts.length; k++) counts[k] += more[k];
+        if (more != null) for (int k = 0; k < counts.length; k++) counts[k] += more[k];
         inside += moreInside;
         outside += moreOutside;
+    }
+
+    /** Counts one sample per cell index (i·bins + j; negative: outside, already in the totals). */
+    void addCells(int[] cells) {
+        for (int k : cells) if (k >= 0) counts[k]++;
     }
 
     /** Every bin's count, row i = x0 bin, for a checkpoint. */

@@ -18,8 +18,9 @@ public final class Occupancy {
         Validate.positive("--radius", radius);
         this.domain = domain;
         this.histogram = new Histogram2D(bins, domain.halfWidth());
-        this.cx = cx;
-        this.cy = cy;
+        // On the torus the centre's image in the window: displacements then stay within ±2L.
+        this.cx = domain.torus() ? domain.delta(cx, 0) : cx;
+        this.cy = domain.torus() ? domain.delta(cy, 0) : cy;
         this.r2 = radius * radius;
     }
 
@@ -29,30 +30,42 @@ public final class Occupancy {
      */
     static final int CHUNK = 1 << 14;
 
-    /** One chunk's counts (ints: half the cache lines of longs) and sums. */
+    /**
+     * Grids up to this many cells are counted per chunk (ints: half the cache lines of longs) and
+     * merged; larger ones from a bin index per walker, so memory stays at one int per walker.
+     */
+    static final int CHUNK_GRID_CELLS = CHUNK;
+
+    /** One chunk's counts (or, for large grids, its walkers' bin indices) and sums. */
     private static final class Part {
         final int[] counts;
         long inside, outside, near;
         double s0, s1, q0, q1;
 
-        Part(int cells) { counts = new int[cells]; }
+        Part(int cells) { counts = cells > 0 ? new int[cells] : null; }
     }
 
     /** Adds every walker's current position as one sample; chunks of walkers run on all cores. */
     public void sample(Walkers w) {
         int chunks = (w.n + CHUNK - 1) / CHUNK, bins = histogram.bins;
+        boolean perChunk = bins * bins <= CHUNK_GRID_CELLS;
+        int[] cell = perChunk ? null : new int[w.n];
         Part[] parts = new Part[chunks];
         Parallel.rangeStealing(chunks, 1, (c0, c1) -> {
-            for (int c = c0; c < c1; c++) parts[c] = part(w, c * CHUNK, Math.min(w.n, (c + 1) * CHUNK), bins);
+            for (int c = c0; c < c1; c++) {
+                parts[c] = part(w, c * CHUNK, Math.min(w.n, (c + 1) * CHUNK), bins, perChunk ? bins * bins : 0, cell);
+            }
         });
         for (Part p : parts) {
-            histogram.addCounts(p.counts, p.inside, p.outside);
+            if (perChunk) histogram.addCounts(p.counts, p.inside, p.outside);
+            else histogram.addCounts(null, p.inside, p.outside);
             near += p.near;
             s0 += p.s0;
             s1 += p.s1;
             q0 += p.q0;
             q1 += p.q1;
         }
+        if (!perChunk) histogram.addCells(cell);
         samples += w.n;
     }
 
@@ -66,16 +79,17 @@ public final class Occupancy {
         return d >= l ? d - 2 * l : d < -l ? d + 2 * l : d;
     }
 
-    private Part part(Walkers w, int from, int to, int bins) {
-        Part p = new Part(bins * bins);
+    /** Walkers [from, to): counts into the part's grid, or with {@code cells} 0 each walker's cell into {@code cell}. */
+    private Part part(Walkers w, int from, int to, int bins, int cells, int[] cell) {
+        Part p = new Part(cells);
         for (int i = from; i < to; i++) {
             float x0 = w.x0[i], x1 = w.x1[i];
             int a = histogram.bin(x0), b = histogram.bin(x1);
-            if (a < 0 || b < 0) p.outside++;
-            else {
-                p.counts[a * bins + b]++;
-                p.inside++;
-            }
+            int k = a < 0 || b < 0 ? -1 : a * bins + b;
+            if (k < 0) p.outside++;
+            else p.inside++;
+            if (cells == 0) cell[i] = k;
+            else if (k >= 0) p.counts[k]++;
             p.s0 += x0;
             p.s1 += x1;
             p.q0 += (double) x0 * x0;

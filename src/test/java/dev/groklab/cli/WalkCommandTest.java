@@ -170,6 +170,34 @@ class WalkCommandTest {
         assertEquals(summary, Files.readString(run.resolve("summary.json")), "a refused command leaves the run as it was");
     }
 
+    @Test void refusedResumesChangeNothingAndADamagedCheckpointFallsBack() throws Exception {
+        Path run = tmp.resolve("offgrid");
+        // 155 steps, a sample every 10 after a burn-in of 20: the last step lies between sampling times.
+        assertEquals(0, walk("--walkers", "300", "--steps", "155", "--every", "10", "--burn-in", "20", "--kernel", "scalar",
+                "--bins", "8", "--checkpoint-every", "50", "--out", run.toString()).code());
+        String config = Files.readString(run.resolve("config.json")), metrics = Files.readString(run.resolve("metrics.csv"));
+        String[][] bad = {{"--steps", "200"}, {"--steps", "400", "--checkpoint-every", "-1"}, {"--steps", "100"}};
+        String[] names = {"between sampling times", "--checkpoint-every", "--steps must be >= 155"};
+        for (int i = 0; i < bad.length; i++) {
+            Run r = walk(concat(new String[]{"--resume", run.toString()}, bad[i]));
+            assertEquals(2, r.code(), String.join(" ", bad[i]) + ": " + r.err());
+            assertTrue(r.err().lines().findFirst().orElse("").contains(names[i]), r.err());
+            assertEquals(config, Files.readString(run.resolve("config.json")), "config.json untouched");
+            assertEquals(metrics, Files.readString(run.resolve("metrics.csv")), "metrics.csv untouched");
+        }
+        // A torn newest checkpoint: the resume continues from the one before it, with the same result.
+        String whole = Files.readString(run.resolve("histogram.csv"));
+        Path newest = run.resolve("checkpoints/step-0000000155.safetensors");
+        Files.write(newest, java.util.Arrays.copyOf(Files.readAllBytes(newest), 100));
+        Files.delete(run.resolve("histogram.csv"));
+        Run r = walk("--resume", run.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("skipping checkpoint step-0000000155"), r.err());
+        assertEquals(whole, Files.readString(run.resolve("histogram.csv")));
+        assertEquals(metrics.lines().map(l -> String.join(",", java.util.Arrays.copyOf(l.split(",", -1), 8))).toList(),
+                metricsWithoutTimes(run));
+    }
+
     @Test void openClBackendRunsTheWalkAndRecordsItsKernel() throws Exception {
         dev.groklab.backend.opencl.OpenClTesting.backend();
         String[] common = {"--preset", "seed002-torus", "--walkers", "1001", "--steps", "300", "--burn-in", "100", "--bins", "16"};

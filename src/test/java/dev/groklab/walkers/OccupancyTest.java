@@ -54,6 +54,11 @@ class OccupancyTest {
         check(Domain.torus(1.5f), 1f, 1.45, -1.4, 0.3, 37);
     }
 
+    @Test void largeGridAndACentreOutsideTheWindow() {
+        // 200² cells: counted from a cell index per walker; the centre's image lies in the window.
+        check(Domain.torus(1f), 1f, 2.9, -3.05, 0.3, 200);
+    }
+
     @Test void planeSamplesEqualAPlainLoopWithWalkersOutsideTheWindow() {
         check(Domain.plane(1f), 1.3f, 0.2, -0.1, 0.25, 16);
     }
