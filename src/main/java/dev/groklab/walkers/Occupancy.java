@@ -57,8 +57,7 @@ public final class Occupancy {
             }
         });
         for (Part p : parts) {
-            if (perChunk) histogram.addCounts(p.counts, p.inside, p.outside);
-            else histogram.addCounts(null, p.inside, p.outside);
+            histogram.addCounts(p.counts, p.inside, p.outside);
             near += p.near;
             s0 += p.s0;
             s1 += p.s1;
