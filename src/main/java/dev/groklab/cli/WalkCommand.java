@@ -222,7 +222,11 @@ public final class WalkCommand implements Callable<Integer> {
             if (steps < saved.steps()) {
                 throw usage("--steps must be >= " + saved.steps() + ", the run's own; --resume extends a run, it does not shorten it (got " + steps + ")");
             }
-            config = withSteps(saved, steps);
+            try {
+                config = saved.withSteps(steps);
+            } catch (IllegalArgumentException e) {
+                throw usage(e.getMessage());
+            }
         }
         int ckEvery = checkpointEvery != null ? checkpointEvery(config) : -1;
         // The newest checkpoint that reads back; a torn or damaged one falls back to the one before.
@@ -247,7 +251,7 @@ public final class WalkCommand implements Callable<Integer> {
             }
         }
         if (run == null) throw usage("--resume: no checkpoint in " + dir.checkpoints() + " reads back");
-        if (config != saved && run.done() == saved.steps() && !endsOnSamplingGrid(saved)) {
+        if (config != saved && run.done() == saved.steps() && !ContinuousWalk.endsOnSamplingGrid(saved)) {
             throw usage("--steps: the run ended at step " + saved.steps() + " between sampling times (every " + saved.sampleEvery()
                     + " steps after a burn-in of " + saved.burnIn() + "), and that final sample would stay in the average;"
                     + " start a new run with --steps " + steps + " instead");
@@ -299,12 +303,6 @@ public final class WalkCommand implements Callable<Integer> {
         }
     }
 
-    /** Whether the last step is a sampling time of the every-K grid (or only final positions count). */
-    private static boolean endsOnSamplingGrid(WalkConfig c) {
-        int every = c.sampleEvery();
-        return every == 0 || (c.steps() > c.burnIn() && (c.steps() - c.burnIn()) % every == 0);
-    }
-
     /** The step of metrics.csv's last row, 0 when it has none: where the logging rhythm goes on. */
     private static int lastLoggedStep(Path metrics) throws IOException {
         if (!Files.exists(metrics)) return 0;
@@ -321,16 +319,6 @@ public final class WalkCommand implements Callable<Integer> {
         if (checkpointEvery == null) return Math.max(1, config.steps() / 10);
         if (checkpointEvery < 0) throw usage("--checkpoint-every must be >= 0 (0 = only at the end), got " + checkpointEvery);
         return checkpointEvery;
-    }
-
-    private static WalkConfig withSteps(WalkConfig c, int steps) {
-        try {
-            return new WalkConfig(c.preset(), c.dynamics(), c.potential(), c.walkers(), steps, c.dt(), c.temperature(), c.a(),
-                    c.b(), c.lambda(), c.center(), c.epsilon(), c.beta(), c.torus(), c.halfWidth(), c.lines(), c.seed(),
-                    c.radius(), c.bins(), c.sampleEvery(), c.burnIn(), c.leapfrog(), c.nodes(), c.kernel());
-        } catch (IllegalArgumentException e) {
-            throw new Errors.BadInput(e.getMessage());
-        }
     }
 
     /** summary.json, histogram.csv, heatmap.png and the printed summary. */

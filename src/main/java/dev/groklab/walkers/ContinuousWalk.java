@@ -82,9 +82,18 @@ public final class ContinuousWalk {
 
     /** Sampling times: burnIn + k·every for k ≥ 1, and the last step; only the last when every is 0. */
     private boolean isSampleTime(int t) {
+        return t == c.steps() || onGrid(c, t);
+    }
+
+    /** Whether t is burnIn + k·every for some k ≥ 1. */
+    private static boolean onGrid(WalkConfig c, int t) {
         int every = c.sampleEvery();
-        if (t == c.steps()) return true;
         return every > 0 && t > c.burnIn() && (t - c.burnIn()) % every == 0;
+    }
+
+    /** Whether c's last step is a sampling time of the every-K grid, or only final positions count. */
+    public static boolean endsOnSamplingGrid(WalkConfig c) {
+        return c.sampleEvery() == 0 || onGrid(c, c.steps());
     }
 
     private int nextSampleTime() {

@@ -47,6 +47,12 @@ public record WalkConfig(String preset, String dynamics, String potential, int w
         center = center.clone();
     }
 
+    /** The same run with another step count (validated like every other value). */
+    public WalkConfig withSteps(int newSteps) {
+        return new WalkConfig(preset, dynamics, potential, walkers, newSteps, dt, temperature, a, b, lambda, center, epsilon,
+                beta, torus, halfWidth, lines, seed, radius, bins, sampleEvery, burnIn, leapfrog, nodes, kernel);
+    }
+
     public Dynamics dynamicsKind() { return Dynamics.parse(dynamics); }
 
     public Domain domain() { return torus ? Domain.torus(halfWidth) : Domain.plane(halfWidth); }
