@@ -10,7 +10,8 @@ static __device__ __forceinline__ float gl_unary(int op, float x) {
     switch (op) {
         case 0: return -x;
         case 1: return x > 0.f ? x : 0.f;
-        case 2: return 0.5f * x * (1.f + tanhf(GL_GELU_C * (x + 0.044715f * x * x * x)));
+        // tanh form 0.5·x·(1 + tanh u) as x·σ(2u): tanhf rounds to −1 long before σ underflows
+        case 2: return x / (1.f + expf(-2.f * GL_GELU_C * (x + 0.044715f * x * x * x)));
         case 3: return tanhf(x);
         case 4: return expf(x);
         case 5: return logf(x);
@@ -25,9 +26,9 @@ static __device__ __forceinline__ float gl_derivative(int op, float x, float y) 
         case 0: return -1.f;
         case 1: return x > 0.f ? 1.f : 0.f;
         case 2: {
-            float u = GL_GELU_C * (x + 0.044715f * x * x * x);
-            float t = tanhf(u);
-            return 0.5f * (1.f + t) + 0.5f * x * (1.f - t * t) * GL_GELU_C * (1.f + 3.f * 0.044715f * x * x);
+            float t = -2.f * GL_GELU_C * (x + 0.044715f * x * x * x), e = expf(t), s = 1.f / (1.f + e);
+            if (t > 80.f) return 0.f;  // e near or past float range: e·s·s would be inf·0
+            return s + x * (e * s * s) * 2.f * GL_GELU_C * (1.f + 3.f * 0.044715f * x * x);
         }
         case 3: return 1.f - y * y;
         case 4: return y;

@@ -1,5 +1,5 @@
 // Elementwise functions of one tensor and their derivatives. op codes follow the host's mapping:
-// 0 NEG, 1 RELU, 2 GELU (tanh approximation), 3 TANH, 4 EXP, 5 LOG, 6 SQUARE, 7 SQRT, 8 ABS.
+// 0 NEG, 1 RELU, 2 GELU (tanh approximation, as x·σ(2u): float tanh rounds to −1 long before σ underflows), 3 TANH, 4 EXP, 5 LOG, 6 SQUARE, 7 SQRT, 8 ABS.
 
 #define GELU_C 0.7978845608028654f
 
@@ -7,7 +7,7 @@ inline float unary_f(int op, float x) {
     switch (op) {
         case 0: return -x;
         case 1: return x > 0.0f ? x : 0.0f;
-        case 2: return 0.5f * x * (1.0f + tanh(GELU_C * (x + 0.044715f * x * x * x)));
+        case 2: return x / (1.0f + exp(-2.0f * GELU_C * (x + 0.044715f * x * x * x)));
         case 3: return tanh(x);
         case 4: return exp(x);
         case 5: return log(x);
@@ -23,8 +23,9 @@ inline float unary_d(int op, float x, float y) {
         case 0: return -1.0f;
         case 1: return x > 0.0f ? 1.0f : 0.0f;
         case 2: {
-            float t = tanh(GELU_C * (x + 0.044715f * x * x * x));
-            return 0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * GELU_C * (1.0f + 3.0f * 0.044715f * x * x);
+            float t = -2.0f * GELU_C * (x + 0.044715f * x * x * x), e = exp(t), s = 1.0f / (1.0f + e);
+            if (t > 80.0f) return 0.0f;  // e near or past float range: s·s underflows, e·s·s would be inf·0
+            return s + x * (e * s * s) * 2.0f * GELU_C * (1.0f + 3.0f * 0.044715f * x * x);
         }
         case 3: return 1.0f - y * y;
         case 4: return y;

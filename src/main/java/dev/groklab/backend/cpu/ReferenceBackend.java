@@ -97,7 +97,8 @@ public class ReferenceBackend implements Backend {
         return switch (op) {
             case NEG -> -x;
             case RELU -> x > 0 ? x : 0;
-            case GELU -> 0.5 * x * (1 + Math.tanh(GELU_C * (x + 0.044715 * x * x * x)));
+            // 0.5·(1 + tanh u) written as σ(2u): tanh rounds to −1 long before σ underflows
+            case GELU -> x / (1 + Math.exp(-2 * GELU_C * (x + 0.044715 * x * x * x)));
             case TANH -> Math.tanh(x);
             case EXP -> Math.exp(x);
             case LOG -> Math.log(x);
@@ -113,9 +114,10 @@ public class ReferenceBackend implements Backend {
             case NEG -> -1;
             case RELU -> x > 0 ? 1 : 0;
             case GELU -> {
-                double u = GELU_C * (x + 0.044715 * x * x * x);
-                double t = Math.tanh(u);
-                yield 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * GELU_C * (1 + 3 * 0.044715 * x * x);
+                // d/dx x·σ(v) = σ(v) + x·σ(v)·σ(−v)·v', v = 2u; both σ computed directly, no 1 − σ cancellation
+                double v = 2 * GELU_C * (x + 0.044715 * x * x * x);
+                double s = 1 / (1 + Math.exp(-v)), sm = 1 / (1 + Math.exp(v));
+                yield s + x * s * sm * 2 * GELU_C * (1 + 3 * 0.044715 * x * x);
             }
             case TANH -> 1 - y * y;
             case EXP -> y;

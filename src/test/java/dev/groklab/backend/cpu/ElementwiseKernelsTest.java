@@ -169,6 +169,28 @@ class ElementwiseKernelsTest {
         }
     }
 
+    /**
+     * Far in GELU's negative tail the value and slope are tiny but not zero; alone in a tensor each must
+     * still match to relative precision down to where floats turn subnormal (x ≈ −9.5); a tanh-based
+     * reference rounds them to 0 from x ≈ −9 on.
+     */
+    @Test void geluTailAgreesElementByElement() {
+        try (Scope s = Scope.open()) {
+            for (float v : new float[]{-3.5f, -5f, -6.25f, -7.5f, -8.5f, -9.25f, 7f}) {
+                Tensor x = CPU.fromHost(new float[]{v}, 1), gy = CPU.fromHost(new float[]{1.25f}, 1);
+                Tensor e = Check.empty(CPU, 1), g = Check.empty(CPU, 1);
+                REF.unary(Unary.GELU, x, e);
+                assertTrue(ElementwiseKernels.unary(Unary.GELU, x, g));
+                Check.close("GELU(" + v + ")", e, g, 1e-5);
+                Tensor eb = Check.empty(CPU, 1), gb = Check.empty(CPU, 1);
+                REF.unaryBackward(Unary.GELU, x, e, gy, eb);
+                assertTrue(ElementwiseKernels.unaryBackward(Unary.GELU, x, e, gy, gb));
+                Check.close("GELU'(" + v + ")", eb, gb, 1e-5);
+                if (v < -6) assertTrue(eb.getDouble(0) < 0 && e.getDouble(0) < 0, "tail is negative, not rounded to 0 at " + v);
+            }
+        }
+    }
+
     @Test void expMatchesSimdMathBitForBit() {
         long seed = System.nanoTime();
         Random r = new Random(seed);

@@ -144,6 +144,17 @@ class OpenClElementwiseTest {
                 ocl.unary(op, dx, dx);
                 Check.close(at("unary " + op + " in place", seed), x, ocl.toHost(dx), RTOL);
             }
+            // GELU's negative tail: tiny, not zero, each value to relative precision
+            float[] tail = {-3.5f, -5f, -6.25f, -7.5f, -8.5f, -9.25f, 7f};
+            Tensor x = REF.fromHost(tail, tail.length), gy = Check.randn(REF, r, tail.length);
+            Tensor e = REF.empty(DType.F32, tail.length), ge = REF.empty(DType.F32, tail.length);
+            Tensor a = ocl.empty(DType.F32, tail.length), ga = ocl.empty(DType.F32, tail.length);
+            REF.unary(Unary.GELU, x, e);
+            REF.unaryBackward(Unary.GELU, x, e, gy, ge);
+            ocl.unary(Unary.GELU, up(ocl, x), a);
+            ocl.unaryBackward(Unary.GELU, up(ocl, x), a, up(ocl, gy), ga);
+            Check.closeEach(at("GELU tail", seed), e, ocl.toHost(a), 1e-5, 0);
+            Check.closeEach(at("GELU' tail", seed), ge, ocl.toHost(ga), 1e-5, 0);
         }
     }
 
