@@ -67,6 +67,23 @@ static __device__ __forceinline__ float gl_warp_max(float v) {
     return v;
 }
 
+// Inline PTX lives only here, each helper with a twin in the CPU emulation of these kernels
+// (src/test/native/cuda_on_cpu), which defines GL_ON_CPU.
+#ifndef GL_ON_CPU
+// 4-byte asynchronous global → shared copy (sm_80+); pred = false writes a zero instead of
+// reading (src-size 0), which pads the edge tiles without branches around the copy.
+static __device__ __forceinline__ void gl_cp_async4(float* smem, const float* gmem, bool pred) {
+    unsigned int s = (unsigned int) __cvta_generic_to_shared(smem);
+    int bytes = pred ? 4 : 0;
+    asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;\n" :: "r"(s), "l"(gmem), "r"(bytes) : "memory");
+}
+
+static __device__ __forceinline__ void gl_cp_commit() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
+
+template <int N>
+static __device__ __forceinline__ void gl_cp_wait() { asm volatile("cp.async.wait_group %0;\n" :: "n"(N) : "memory"); }
+#endif
+
 // Grid-stride index helpers.
 static __device__ __forceinline__ int gl_tid() { return blockIdx.x * blockDim.x + threadIdx.x; }
 static __device__ __forceinline__ int gl_nthreads() { return gridDim.x * blockDim.x; }

@@ -40,7 +40,9 @@ extern "C" __global__ void layer_norm_backward_f32(const float* x, const float* 
     float sd = 0.f, sdx = 0.f;
     for (int j = lane; j < c; j += 32) {
         float xh = (x[base + j] - mu) * rs;
-        float d = gy[base + j] * gamma[pb + j];
+        // Rounded on its own in both loops, so d − sd cancels exactly where it should (C = 1)
+        // instead of leaving the rounding error of a product fused into the subtraction.
+        float d = __fmul_rn(gy[base + j], gamma[pb + j]);
         sd += d;
         sdx += d * xh;
     }
@@ -48,7 +50,7 @@ extern "C" __global__ void layer_norm_backward_f32(const float* x, const float* 
     sdx = gl_warp_sum(sdx) / c;
     for (int j = lane; j < c; j += 32) {
         float xh = (x[base + j] - mu) * rs;
-        float d = gy[base + j] * gamma[pb + j];
+        float d = __fmul_rn(gy[base + j], gamma[pb + j]);
         gx[base + j] = rs * (d - sd - xh * sdx);
     }
 }

@@ -47,19 +47,6 @@ static __device__ __forceinline__ void mm_batch_offsets(const MmArgs& p, int bt,
     }
 }
 
-// 4-byte asynchronous global → shared copy (sm_80+); pred = false writes a zero instead of
-// reading (src-size 0), which pads the edge tiles without branches around the copy.
-static __device__ __forceinline__ void mm_cp_async4(float* smem, const float* gmem, bool pred) {
-    unsigned int s = (unsigned int) __cvta_generic_to_shared(smem);
-    int bytes = pred ? 4 : 0;
-    asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;\n" :: "r"(s), "l"(gmem), "r"(bytes) : "memory");
-}
-
-static __device__ __forceinline__ void mm_cp_commit() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
-
-template <int N>
-static __device__ __forceinline__ void mm_cp_wait() { asm volatile("cp.async.wait_group %0;\n" :: "n"(N) : "memory"); }
-
 // Where block blockIdx.x works: output tile (row0, col0), group g, split s, and its k-tile range.
 struct MmTile {
     int row0, col0, g, z;
@@ -106,7 +93,7 @@ static __device__ __forceinline__ void mm_load(const float* __restrict__ src, in
         #pragma unroll
         for (int i = 0; i < LD; i++) {
             bool ok = gq < kn && x0 + x + i * XS < xn;
-            mm_cp_async4(&S[q][x + i * XS], ok ? base + i * step : src, ok);
+            gl_cp_async4(&S[q][x + i * XS], ok ? base + i * step : src, ok);
         }
     } else {
         constexpr int QS = NT / W;
@@ -116,7 +103,7 @@ static __device__ __forceinline__ void mm_load(const float* __restrict__ src, in
         #pragma unroll
         for (int i = 0; i < LD; i++) {
             bool ok = gx < xn && k0 + q + i * QS < kn;
-            mm_cp_async4(&S[q + i * QS][x], ok ? base + i * step : src, ok);
+            gl_cp_async4(&S[q + i * QS][x], ok ? base + i * step : src, ok);
         }
     }
 }
@@ -143,7 +130,7 @@ struct MmLoader {
         mm_load<BM, BK, NT, AK>(A, ao, row0, p.n, p.ars, k0, p.k, p.acs, As);
         const int brs = p.brs;   // read before p.bcs, so the address math compiles as with one loader per operand
         mm_load<BN, BK, NT, !BNC>(B, bo, col0, p.m, p.bcs, k0, p.k, brs, Bs);
-        mm_cp_commit();
+        gl_cp_commit();
     }
 
     // Double buffering: first() starts copying the block's first k-tile into buffer 0; next(),
@@ -161,9 +148,9 @@ struct MmLoader {
                                          const MmTile& t, int kTiles, int it, float (*As)[BK][PA], float (*Bs)[BK][PB], int buf) {
         if (it + 1 < t.t1) {
             issue<PA, PB>(A, B, p, t.g, kTiles, it + 1, t.row0, t.col0, As[buf ^ 1], Bs[buf ^ 1]);
-            mm_cp_wait<1>();
+            gl_cp_wait<1>();
         } else {
-            mm_cp_wait<0>();
+            gl_cp_wait<0>();
         }
         __syncthreads();
     }

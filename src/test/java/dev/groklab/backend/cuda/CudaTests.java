@@ -35,6 +35,7 @@ final class CudaTests {
      */
     static CudaBackend backend(String driver) {
         if (driver.equals("emulated")) return emulated();
+        if (driver.equals(KernelsOnCpu.DRIVER)) return KernelsOnCpu.backend();
         CudaBackend.Availability a = CudaBackend.probe(driver);
         if (!a.available()) {
             String msg = "no CUDA device: the CUDA backend (" + driver + ") is unavailable: " + a.reason();

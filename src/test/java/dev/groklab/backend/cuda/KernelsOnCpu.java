@@ -1,0 +1,57 @@
+package dev.groklab.backend.cuda;
+
+import org.junit.jupiter.api.Assumptions;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The real kernels/cuda sources compiled for the CPU (src/test/native/cuda_on_cpu) behind a
+ * stand-in libcuda.so.1, driven through {@link FfmCudaDriver}: the GPU tests' kernel numerics,
+ * index math, tiling and barriers, checked without a GPU.
+ */
+final class KernelsOnCpu {
+    static final String DRIVER = "kernels-on-cpu";
+    static final Path BUILD_SCRIPT = Path.of("src/test/native/cuda_on_cpu/build.sh");
+
+    private KernelsOnCpu() {}
+
+    private static CudaBackend backend;
+    private static String unavailable;
+
+    /** The backend, built once per JVM; the test is skipped where g++ or cuda.h is missing. */
+    static synchronized CudaBackend backend() {
+        if (backend == null && unavailable == null) {
+            try {
+                unavailable = CudaStub.unavailable();
+                if (unavailable == null && !onPath("g++")) unavailable = "no g++ on the PATH";
+                if (unavailable == null) {
+                    Path lib = build(Files.createTempDirectory("groklab-cuda-on-cpu"));
+                    byte[] image = CudaBackend.fatbin() != null ? CudaBackend.fatbin() : new byte[]{1};
+                    backend = CudaBackend.withDriver(new FfmCudaDriver(lib.toString()), image);
+                }
+            } catch (IOException | InterruptedException e) {
+                throw new IllegalStateException("building the kernels for the CPU failed", e);
+            }
+        }
+        Assumptions.assumeTrue(backend != null, () -> "kernels on the CPU unavailable: " + unavailable);
+        return backend;
+    }
+
+    private static boolean onPath(String tool) {
+        String path = System.getenv("PATH");
+        if (path == null) return false;
+        for (String dir : path.split(":")) if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, tool))) return true;
+        return false;
+    }
+
+    private static Path build(Path dir) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("bash", BUILD_SCRIPT.toString(), dir.toString()).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(300, TimeUnit.SECONDS) || p.exitValue() != 0) throw new IllegalStateException(BUILD_SCRIPT + " failed:\n" + output);
+        return dir.resolve("libcuda.so.1");
+    }
+}
