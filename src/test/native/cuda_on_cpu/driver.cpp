@@ -453,6 +453,9 @@ CUresult CUDAAPI cuEventCreate(CUevent* e, unsigned int) { NEED_CTX(); *e = (CUe
 CUresult CUDAAPI cuEventRecord(CUevent e, CUstream) { ((Event*) e)->ms = now_ms(); return CUDA_SUCCESS; }
 CUresult CUDAAPI cuEventSynchronize(CUevent) { return CUDA_SUCCESS; }
 CUresult CUDAAPI cuEventElapsedTime_v2(float* ms, CUevent a, CUevent b) { *ms = (float) (((Event*) b)->ms - ((Event*) a)->ms); return CUDA_SUCCESS; }
+// The unversioned name JCuda 12.6's libJCudaDriver imports; the driver exports both.
+#undef cuEventElapsedTime
+extern "C" CUresult CUDAAPI cuEventElapsedTime(float* ms, CUevent a, CUevent b) { return cuEventElapsedTime_v2(ms, a, b); }
 CUresult CUDAAPI cuEventDestroy(CUevent e) { delete (Event*) e; return CUDA_SUCCESS; }
 
 CUresult CUDAAPI cuGetErrorName(CUresult error, const char** s) {

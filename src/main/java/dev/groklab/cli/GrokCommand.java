@@ -11,7 +11,7 @@ import java.util.concurrent.Callable;
 @Command(name = "grok", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Train a small network that memorizes modular addition, then groks it.",
                 "On the CPU and OpenCL the default (preset grok) finishes in a few minutes on two cores; with --backend cuda it runs the nanda preset.",
-                "Every train option applies; ends by printing the run directory and the steps at which train and test accuracy reached 99%."})
+                "Every train option applies; ends by printing the run directory and the steps at which train and test accuracy reached 99%%."})
 final class GrokCommand implements Callable<Integer> {
     @Mixin TrainOptions options;
 

@@ -21,6 +21,13 @@ final class KernelsOnCpu {
 
     private static CudaBackend backend;
     private static String unavailable;
+    private static Path library;
+
+    /** The built libcuda.so.1 (after {@link #backend()}). */
+    static Path library() {
+        backend();
+        return library;
+    }
 
     /** The backend, built once per JVM; the test is skipped where g++ or cuda.h is missing. */
     static synchronized CudaBackend backend() {
@@ -29,9 +36,11 @@ final class KernelsOnCpu {
                 unavailable = CudaStub.unavailable();
                 if (unavailable == null && !onPath("g++")) unavailable = "no g++ on the PATH";
                 if (unavailable == null) {
-                    Path lib = build(Files.createTempDirectory("groklab-cuda-on-cpu"));
+                    Path dir = Files.createTempDirectory("groklab-cuda-on-cpu");
+                    Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir)));
+                    library = build(dir);
                     byte[] image = CudaBackend.fatbin() != null ? CudaBackend.fatbin() : new byte[]{1};
-                    backend = CudaBackend.withDriver(new FfmCudaDriver(lib.toString()), image);
+                    backend = CudaBackend.withDriver(new FfmCudaDriver(library.toString()), image);
                 }
             } catch (IOException | InterruptedException e) {
                 throw new IllegalStateException("building the kernels for the CPU failed", e);
@@ -39,6 +48,14 @@ final class KernelsOnCpu {
         }
         Assumptions.assumeTrue(backend != null, () -> "kernels on the CPU unavailable: " + unavailable);
         return backend;
+    }
+
+    private static void deleteTree(Path dir) {
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException ignored) {
+            // a temporary directory: the system cleans it up eventually
+        }
     }
 
     private static boolean onPath(String tool) {
