@@ -61,9 +61,10 @@ void* scheduler_sp;
 void (*body)(void* fn, void* const* params);
 void* body_fn;
 void* const* body_params;
-std::vector<Fiber> fibers;
-std::vector<char*> stacks;
-std::string failure;
+// Never destroyed: a process may exit (running static destructors) while a thread is mid-launch.
+std::vector<Fiber>& fibers = *new std::vector<Fiber>();
+std::vector<char*>& stacks = *new std::vector<char*>();
+std::string& failure = *new std::string();
 
 [[noreturn]] void fiber_main() {
     body(body_fn, body_params);
@@ -98,47 +99,38 @@ bool run_block(int threads, bool reverse) {
         f.lane = i % 32;
         start(f, stacks[i]);
     }
+    // Warp by warp: a warp's lanes run until each waits at __syncthreads or is done, meeting at
+    // their warp barriers on the way; then the block's barrier releases every waiting thread.
     int warps = (threads + 31) / 32;
     for (;;) {
-        bool ran = false;
-        for (int j = 0; j < threads; j++) {
-            Fiber& f = fibers[reverse ? threads - 1 - j : j];
-            if (f.state != RUNNABLE) continue;
-            cur = &f;
-            glemu_switch(&scheduler_sp, f.sp);
-            ran = true;
-        }
-        if (ran) continue;
-        // Everyone waits or is done: release a warp whose live lanes all wait at the warp barrier,
-        // else the block when every live thread waits at __syncthreads.
-        bool released = false, live = false, allAtBlock = true;
-        for (int w = 0; w < warps; w++) {
-            bool any = false, all = true;
-            for (int i = w * 32; i < threads && i < w * 32 + 32; i++) {
-                if (fibers[i].state == DONE) continue;
-                any = true;
-                if (fibers[i].state != AT_WARP) all = false;
+        for (int wi = 0; wi < warps; wi++) {
+            int w = reverse ? warps - 1 - wi : wi, lo = w * 32, hi = lo + 32 < threads ? lo + 32 : threads;
+            for (;;) {
+                for (int j = lo; j < hi; j++) {
+                    Fiber& f = fibers[reverse ? hi - 1 - (j - lo) : j];
+                    if (f.state != RUNNABLE) continue;
+                    cur = &f;
+                    glemu_switch(&scheduler_sp, f.sp);
+                }
+                int atWarp = 0, atBlock = 0;
+                for (int i = lo; i < hi; i++) {
+                    atWarp += fibers[i].state == AT_WARP;
+                    atBlock += fibers[i].state == AT_BLOCK;
+                }
+                if (atWarp == 0) break;
+                if (atBlock > 0) {
+                    char msg[160];
+                    snprintf(msg, sizeof msg, "block (%u,%u,%u), warp %d: lanes wait at __syncthreads while others wait at a warp barrier",
+                             blk->bid.x, blk->bid.y, blk->bid.z, w);
+                    failure = msg;
+                    return false;
+                }
+                for (int i = lo; i < hi; i++) if (fibers[i].state == AT_WARP) fibers[i].state = RUNNABLE;
             }
-            if (any && all) {
-                for (int i = w * 32; i < threads && i < w * 32 + 32; i++) if (fibers[i].state == AT_WARP) fibers[i].state = RUNNABLE;
-                released = true;
-            }
         }
-        if (released) continue;
-        for (Fiber& f : fibers) {
-            if (f.state == DONE) continue;
-            live = true;
-            if (f.state != AT_BLOCK) allAtBlock = false;
-        }
-        if (!live) return true;
-        if (!allAtBlock) {
-            char msg[160];
-            snprintf(msg, sizeof msg, "block (%u,%u,%u): threads wait at __syncthreads while others wait at a warp barrier",
-                     blk->bid.x, blk->bid.y, blk->bid.z);
-            failure = msg;
-            return false;
-        }
-        for (Fiber& f : fibers) if (f.state == AT_BLOCK) f.state = RUNNABLE;
+        bool waiting = false;
+        for (Fiber& f : fibers) if (f.state == AT_BLOCK) { f.state = RUNNABLE; waiting = true; }
+        if (!waiting) return true;
     }
 }
 }  // namespace
@@ -172,7 +164,7 @@ Entry entry(void (*f)(A...)) {
 }
 
 const std::map<std::string, Entry>& registry() {
-    static const std::map<std::string, Entry> r = {
+    static const std::map<std::string, Entry>& r = *new std::map<std::string, Entry>{
 #define GL_ENTRY(name) {#name, entry(&name)},
 #include "entries.inc"
 #undef GL_ENTRY
