@@ -45,6 +45,7 @@ struct Block {
 extern Fiber* cur;
 extern Block* blk;
 void wait(int state);     // switch back to the scheduler until the barrier releases this fiber
+void fault(const char* what);   // a device-side error: the launch fails with it
 }  // namespace glemu
 
 #define threadIdx (glemu::cur->tid)

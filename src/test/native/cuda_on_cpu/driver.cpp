@@ -6,7 +6,8 @@
 //
 // build.sh compiles this file with device.hpp, kernels.inc (an #include of every .cu) and entries.inc (one
 // GL_ENTRY(name) per extern "C" kernel). A kernel that reaches a barrier some of its threads
-// never reach fails the launch with CUDA_ERROR_ILLEGAL_INSTRUCTION and a message on stderr.
+// never reach fails the launch with CUDA_ERROR_ILLEGAL_INSTRUCTION, a misaligned tensor-core tile
+// with CUDA_ERROR_MISALIGNED_ADDRESS, each with a message on stderr.
 #include <cuda.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,6 +136,10 @@ bool run_block(int threads, bool reverse) {
 }
 }  // namespace
 
+// A device-side error (as a GPU would raise it): the launch fails with the first one.
+const char* faulted;
+void fault(const char* what) { if (!faulted) faulted = what; }
+
 void wait(int state) {
     cur->state = state;
     glemu_switch(&cur->sp, scheduler_sp);
@@ -223,6 +228,11 @@ CUresult run(const Launch& l, void* const* params) {
                 if (!glemu::run_block((int) threads, ((x + y + z) & 1) != 0)) {
                     fprintf(stderr, "cuda_on_cpu: launch failed: %s\n", glemu::failure.c_str());
                     return CUDA_ERROR_ILLEGAL_INSTRUCTION;
+                }
+                if (glemu::faulted) {
+                    fprintf(stderr, "cuda_on_cpu: launch failed in block (%u,%u,%u): %s\n", x, y, z, glemu::faulted);
+                    glemu::faulted = nullptr;
+                    return CUDA_ERROR_MISALIGNED_ADDRESS;
                 }
             }
     launches++;
@@ -460,6 +470,7 @@ CUresult CUDAAPI cuGetErrorName(CUresult error, const char** s) {
         case CUDA_ERROR_NOT_FOUND: *s = "CUDA_ERROR_NOT_FOUND"; break;
         case CUDA_ERROR_ILLEGAL_STATE: *s = "CUDA_ERROR_ILLEGAL_STATE"; break;
         case CUDA_ERROR_ILLEGAL_INSTRUCTION: *s = "CUDA_ERROR_ILLEGAL_INSTRUCTION"; break;
+        case CUDA_ERROR_MISALIGNED_ADDRESS: *s = "CUDA_ERROR_MISALIGNED_ADDRESS"; break;
         case CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED: *s = "CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED"; break;
         default: *s = nullptr; return CUDA_ERROR_INVALID_VALUE;
     }

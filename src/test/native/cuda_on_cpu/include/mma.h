@@ -6,8 +6,16 @@
 #include <stdint.h>
 #include <string.h>
 
+namespace glemu { void fault(const char* what); }
+
 namespace nvcuda {
 namespace wmma {
+// As on the GPU: a tile's pointer 256-bit aligned, its leading dimension a multiple of 16 bytes.
+static inline void check_tile(const float* p, unsigned int ldm) {
+    if (((uintptr_t) p & 31) != 0) glemu::fault("wmma tile pointer not 32-byte aligned");
+    if (ldm % 4 != 0) glemu::fault("wmma leading dimension not a multiple of 4 floats");
+}
+
 struct matrix_a {};
 struct matrix_b {};
 struct accumulator {};
@@ -32,12 +40,14 @@ struct fragment {
 template <class Use, int M, int N, int K, class T, class Layout>
 static inline void load_matrix_sync(fragment<Use, M, N, K, T, Layout>& f, const float* p, unsigned int ldm) {
     constexpr bool colMajor = __is_same(Layout, col_major);
+    check_tile(p, ldm);
     for (int r = 0; r < f.rows; r++)
         for (int c = 0; c < f.cols; c++) f.x[r * f.cols + c] = colMajor ? p[r + (long) c * ldm] : p[(long) r * ldm + c];
 }
 
 template <int M, int N, int K, class T>
 static inline void store_matrix_sync(float* p, const fragment<accumulator, M, N, K, T>& f, unsigned int ldm, layout_t l) {
+    check_tile(p, ldm);
     for (int r = 0; r < M; r++)
         for (int c = 0; c < N; c++) {
             if (l == mem_row_major) p[(long) r * ldm + c] = f.at(r, c);
