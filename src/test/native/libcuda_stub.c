@@ -317,19 +317,7 @@ CUresult CUDAAPI cuEventElapsedTime(float* ms, CUevent a, CUevent b) {
 
 CUresult CUDAAPI cuEventDestroy(CUevent e) { ENTER("cuEventDestroy_v2"); return handle_ok(e, EVENT_BASE, nevents) ? CUDA_SUCCESS : CUDA_ERROR_INVALID_HANDLE; }
 
-CUresult CUDAAPI cuGetErrorName(CUresult error, const char** s) {
-    switch (error) {
-        case CUDA_SUCCESS: *s = "CUDA_SUCCESS"; break;
-        case CUDA_ERROR_INVALID_VALUE: *s = "CUDA_ERROR_INVALID_VALUE"; break;
-        case CUDA_ERROR_OUT_OF_MEMORY: *s = "CUDA_ERROR_OUT_OF_MEMORY"; break;
-        case CUDA_ERROR_INVALID_CONTEXT: *s = "CUDA_ERROR_INVALID_CONTEXT"; break;
-        case CUDA_ERROR_INVALID_HANDLE: *s = "CUDA_ERROR_INVALID_HANDLE"; break;
-        case CUDA_ERROR_ILLEGAL_ADDRESS: *s = "CUDA_ERROR_ILLEGAL_ADDRESS"; break;
-        case CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED: *s = "CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED"; break;
-        default: *s = NULL; return CUDA_ERROR_INVALID_VALUE;
-    }
-    return CUDA_SUCCESS;
-}
+#include "cuda_error_names.h"
 
 // The unversioned names that older binaries (JCuda 12.6's libJCudaDriver) import for calls whose
 // header name now maps to a newer version; the driver keeps exporting both.
