@@ -3,7 +3,8 @@
 // fibers run one after another until each reaches a barrier (__syncthreads for the block,
 // __syncwarp and the warp intrinsics for its warp), then all of them continue. __shared__
 // variables are function statics: one copy, seen by every fiber of the block that is running.
-// Fragments of the tensor-core API hold the whole tile in every lane (include/mma.h).
+// Fragments of the tensor-core API hold the whole tile in every lane (include/mma.h); asynchronous
+// copies land as late as their waits allow.
 //
 // Included before the kernels, after every system header; defines GL_ON_CPU so common.cuh leaves
 // out its inline PTX, whose twins are at the end of this file.
@@ -13,7 +14,9 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <deque>
 #include <type_traits>
+#include <vector>
 
 // ---- qualifiers ---------------------------------------------------------------------------------
 #ifndef __global__
@@ -29,11 +32,25 @@
 namespace glemu {
 struct Dim3 { unsigned int x, y, z; };
 
+// A thread's asynchronous copies (cp.async): issued into `open`, committed as groups, landed
+// only when a wait requires it or the thread ends — as late as a GPU may land them.
+struct AsyncCopy { float* dst; const float* src; bool pred; };
+struct AsyncCopies {
+    std::vector<AsyncCopy> open;
+    std::deque<std::vector<AsyncCopy>> committed;
+    static void land(const std::vector<AsyncCopy>& g) { for (const AsyncCopy& c : g) *c.dst = c.pred ? *c.src : 0.f; }
+    void wait(size_t pending) {
+        while (committed.size() > pending) { land(committed.front()); committed.pop_front(); }
+    }
+    void finish() { wait(0); land(open); open.clear(); }
+};
+
 struct Fiber {
     void* sp;          // saved stack pointer while switched out
     Dim3 tid;
     int linear, warp, lane;
     int state;         // one of the constants below
+    AsyncCopies async;
 };
 enum { RUNNABLE = 0, AT_BLOCK = 1, AT_WARP = 2, DONE = 3 };
 
@@ -121,7 +138,9 @@ struct __attribute__((aligned(16))) float4 { float x, y, z, w; };
 static inline float4 make_float4(float x, float y, float z, float w) { return float4{x, y, z, w}; }
 
 // ---- twins of common.cuh's inline PTX --------------------------------------------------------------------------
-// The copy lands at once; waiting is then free. Writes appear earlier than on a GPU, never later.
-static inline void gl_cp_async4(float* smem, const float* gmem, bool pred) { *smem = pred ? *gmem : 0.f; }
-static inline void gl_cp_commit() {}
-template <int N> static inline void gl_cp_wait() {}
+static inline void gl_cp_async4(float* smem, const float* gmem, bool pred) { glemu::cur->async.open.push_back({smem, gmem, pred}); }
+static inline void gl_cp_commit() {
+    glemu::cur->async.committed.push_back(std::move(glemu::cur->async.open));
+    glemu::cur->async.open.clear();
+}
+template <int N> static inline void gl_cp_wait() { glemu::cur->async.wait(N); }

@@ -69,6 +69,7 @@ std::string& failure = *new std::string();
 
 [[noreturn]] void fiber_main() {
     body(body_fn, body_params);
+    cur->async.finish();
     cur->state = DONE;
     glemu_switch(&cur->sp, scheduler_sp);
     __builtin_unreachable();
@@ -82,6 +83,8 @@ void start(Fiber& f, char* stack) {
     for (int i = 0; i < 6; i++) *--sp = nullptr;
     f.sp = sp;
     f.state = RUNNABLE;
+    f.async.open.clear();
+    f.async.committed.clear();
 }
 
 // Runs one block to completion; false (and `failure`) when its threads wait on each other forever.
