@@ -57,11 +57,14 @@ final class CudaStub {
     }
 
     /** A C compiler on the PATH (cc, gcc or clang), or null. */
-    static String compiler() {
+    static String compiler() { return onPath("cc", "gcc", "clang"); }
+
+    /** The first of {@code tools} found on the PATH, as a path, or null. */
+    static String onPath(String... tools) {
         String path = System.getenv("PATH");
         if (path == null) return null;
-        for (String cc : new String[]{"cc", "gcc", "clang"}) {
-            for (String dir : path.split(":")) if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, cc))) return Path.of(dir, cc).toString();
+        for (String tool : tools) {
+            for (String dir : path.split(":")) if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, tool))) return Path.of(dir, tool).toString();
         }
         return null;
     }

@@ -34,7 +34,7 @@ final class KernelsOnCpu {
         if (backend == null && unavailable == null) {
             try {
                 unavailable = CudaStub.unavailable();
-                if (unavailable == null && !onPath("g++")) unavailable = "no g++ on the PATH";
+                if (unavailable == null && CudaStub.onPath("g++") == null) unavailable = "no g++ on the PATH";
                 if (unavailable == null) {
                     Path dir = Files.createTempDirectory("groklab-cuda-on-cpu");
                     Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir)));
@@ -56,13 +56,6 @@ final class KernelsOnCpu {
         } catch (IOException ignored) {
             // a temporary directory: the system cleans it up eventually
         }
-    }
-
-    private static boolean onPath(String tool) {
-        String path = System.getenv("PATH");
-        if (path == null) return false;
-        for (String dir : path.split(":")) if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, tool))) return true;
-        return false;
     }
 
     private static Path build(Path dir) throws IOException, InterruptedException {
