@@ -48,7 +48,7 @@ struct AsyncCopies {
 struct Fiber {
     void* sp;          // saved stack pointer while switched out
     Dim3 tid;
-    int linear, warp, lane;
+    int warp, lane;
     int state;         // one of the constants below
     AsyncCopies async;
 };

@@ -97,7 +97,6 @@ bool run_block(int threads, bool reverse) {
     fibers.resize(threads);
     for (int i = 0; i < threads; i++) {
         Fiber& f = fibers[i];
-        f.linear = i;
         f.tid = Dim3{(unsigned) (i % blk->bdim.x), (unsigned) (i / blk->bdim.x % blk->bdim.y), (unsigned) (i / (blk->bdim.x * blk->bdim.y))};
         f.warp = i / 32;
         f.lane = i % 32;
