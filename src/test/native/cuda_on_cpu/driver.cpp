@@ -226,8 +226,9 @@ CUresult run(const Launch& l, void* const* params) {
         for (unsigned y = 0; y < l.grid[1]; y++)
             for (unsigned x = 0; x < l.grid[0]; x++) {
                 b.bid = {x, y, z};
-                // Alternate the order threads run in, so a missing barrier shows whichever way it races.
-                if (!glemu::run_block((int) threads, ((x + y + z) & 1) != 0)) {
+                // Alternate the order threads run in, between neighbouring blocks and between
+                // launches (a one-block kernel too), so a missing barrier shows whichever way it races.
+                if (!glemu::run_block((int) threads, ((x + y + z + launches) & 1) != 0)) {
                     fprintf(stderr, "cuda_on_cpu: launch failed: %s\n", glemu::failure.c_str());
                     return CUDA_ERROR_ILLEGAL_INSTRUCTION;
                 }
