@@ -23,6 +23,12 @@ public interface Backend {
      */
     default void synchronize() {}
 
+    /**
+     * Prepares a step the caller runs many times with the same shapes and buffers (a training
+     * step): by default it runs each time; the CUDA backend replays it as a graph.
+     */
+    default RepeatedStep repeated(Runnable step) { return RepeatedStep.eager(step); }
+
     /** Uninitialized dense tensor owned by the current {@link dev.groklab.tensor.Scope}. */
     Tensor empty(DType dtype, int... shape);
 

@@ -3,6 +3,7 @@ package dev.groklab.train;
 import dev.groklab.autodiff.Ops;
 import dev.groklab.autodiff.Var;
 import dev.groklab.backend.Backend;
+import dev.groklab.backend.RepeatedStep;
 import dev.groklab.data.AlgorithmicDataset;
 import dev.groklab.data.MnistData;
 import dev.groklab.nn.Model;
@@ -41,6 +42,8 @@ public final class Trainer {
     private final Evaluator evaluator;
     private final NormConstraint sphere;
     private int step;
+    /** The step a {@link RepeatedStep} runs next (it reads the number, never advances it). */
+    private int pendingStep;
 
     public Trainer(Backend be, TrainConfig cfg, AlgorithmicDataset data) { this(be, cfg, new TrainData.Tokens(data)); }
 
@@ -157,7 +160,11 @@ public final class Trainer {
         return rows;
     }
 
-    /** Runs from the current step to {@code cfg.steps()}; returns the last evaluation. */
+    /**
+     * Runs from the current step to {@code cfg.steps()}; returns the last evaluation. Steps between
+     * evaluations go through the backend's {@link RepeatedStep} (on CUDA a graph replay, with no
+     * host synchronization); evaluation steps, which read gradient norms, run as {@link #advance}.
+     */
     public EvalRecord run(RunOutputs out, Progress progress) {
         long t0 = System.nanoTime();
         int startStep = step;
@@ -166,20 +173,47 @@ public final class Trainer {
             last = evaluate(0, null, schedule.apply(cfg.lr(), 1), 0);
             out.evaluation(last);
         }
-        while (step < cfg.steps()) {
-            int s = step + 1;
-            boolean evalNow = s % cfg.evalEvery() == 0 || s == cfg.steps();
-            float[] lr = schedule.apply(cfg.lr(), s);
-            double[] gradNorm = advance(out, evalNow);
-            double secs = (System.nanoTime() - t0) / 1e9;
-            if (evalNow) {
-                last = evaluate(s, gradNorm, lr, secs);
-                out.evaluation(last);
+        try (RepeatedStep repeated = replayable() ? be.repeated(this::replayedStep) : null) {
+            while (step < cfg.steps()) {
+                int s = step + 1;
+                boolean evalNow = s % cfg.evalEvery() == 0 || s == cfg.steps();
+                float[] lr = schedule.apply(cfg.lr(), s);
+                double[] gradNorm = null;
+                if (repeated != null && !evalNow) {
+                    pendingStep = s;
+                    repeated.run();
+                    step = s;
+                } else {
+                    gradNorm = advance(out, evalNow);
+                }
+                double secs = (System.nanoTime() - t0) / 1e9;
+                if (evalNow) {
+                    last = evaluate(s, gradNorm, lr, secs);
+                    out.evaluation(last);
+                }
+                if ((cfg.checkpointEvery() > 0 && s % cfg.checkpointEvery() == 0) || s == cfg.steps()) out.checkpoint(s, state());
+                progress.update(s, cfg.steps(), last, (s - startStep) / Math.max(secs, 1e-9));
             }
-            if ((cfg.checkpointEvery() > 0 && s % cfg.checkpointEvery() == 0) || s == cfg.steps()) out.checkpoint(s, state());
-            progress.update(s, cfg.steps(), last, (s - startStep) / Math.max(secs, 1e-9));
         }
         return last;
+    }
+
+    /**
+     * Whether a step can be handed to {@link Backend#repeated}: it must not read results on the
+     * host, which the CPU backend's per-step loss check, HMC's accept/reject and the constrained
+     * norm's rescaling do.
+     */
+    private boolean replayable() {
+        return be.device().kind() != Device.Kind.CPU && !lowLoss.isHmc() && sphere == null;
+    }
+
+    /** Step {@link #pendingStep} as {@link #advance} runs it without gradient norms; it never counts itself. */
+    private void replayedStep() {
+        int s = pendingStep;
+        try (Scope sc = Scope.open()) {
+            descend(RunOutputs.NONE, s, schedule.apply(cfg.lr(), s), false);
+            lowLoss.afterUpdate(s);
+        }
     }
 
     /**
@@ -197,20 +231,26 @@ public final class Trainer {
                 lowLoss.hmcStep(s, lr, train.count(), () -> Ops.mean(loss.perRow(
                         model.logits(train.ids(), train.count(), false, s), train), false, 1));
             } else {
-                Split batch = cfg.fullBatch() ? train : train.rows(be, batchRows(s));
-                Var logits = model.logits(batch.ids(), batch.count(), true, s);
-                Var perModel = Ops.mean(loss.perRow(logits, batch), false, 1);
-                if (be.device().kind() == Device.Kind.CPU || withGradNorm) checkFinite(out, s, perModel.value());
-                Ops.sumAll(lowLoss.objective(perModel)).backward();
-                if (withGradNorm) gradNorm = Norms.gradients(be, params, model.models());
-                lowLoss.afterBackward(s);
-                optimizer.step(params, s, lr);
-                params.zeroGrads();
+                gradNorm = descend(out, s, lr, withGradNorm);
             }
             lowLoss.afterUpdate(s);
             if (sphere != null) sphere.apply(be, params);
         }
         step = s;
+        return gradNorm;
+    }
+
+    /** Forward, backward and the optimizer update of step s (gradient methods), in the caller's scope. */
+    private double[] descend(RunOutputs out, int s, float[] lr, boolean withGradNorm) {
+        Split batch = cfg.fullBatch() ? train : train.rows(be, batchRows(s));
+        Var logits = model.logits(batch.ids(), batch.count(), true, s);
+        Var perModel = Ops.mean(loss.perRow(logits, batch), false, 1);
+        if (be.device().kind() == Device.Kind.CPU || withGradNorm) checkFinite(out, s, perModel.value());
+        Ops.sumAll(lowLoss.objective(perModel)).backward();
+        double[] gradNorm = withGradNorm ? Norms.gradients(be, params, model.models()) : null;
+        lowLoss.afterBackward(s);
+        optimizer.step(params, s, lr);
+        params.zeroGrads();
         return gradNorm;
     }
 

@@ -5,6 +5,7 @@ import dev.groklab.backend.Backend;
 import dev.groklab.backend.Backends;
 import dev.groklab.backend.Binary;
 import dev.groklab.backend.MatmulPlan;
+import dev.groklab.backend.RepeatedStep;
 import dev.groklab.backend.ScalarOp;
 import dev.groklab.backend.SgdStep;
 import dev.groklab.backend.Unary;
@@ -50,6 +51,8 @@ import java.util.function.Function;
 public final class CudaBackend implements Backend {
     public static final String DRIVER_PROPERTY = "groklab.cuda.driver";
     public static final String TF32_PROPERTY = "groklab.cuda.tf32";
+    /** false runs training steps kernel by kernel instead of replaying them as CUDA graphs. */
+    public static final String GRAPHS_PROPERTY = "groklab.cuda.graphs";
     public static final String FATBIN_RESOURCE = "kernels/cuda/groklab.fatbin";
     public static final String NO_KERNELS = "kernels were not compiled (no nvcc at build time)";
 
@@ -87,6 +90,8 @@ public final class CudaBackend implements Backend {
     private final MemorySegment errorHost = Arena.ofAuto().allocate(16, 16);
     private GraphRecording recording;
     private boolean tf32 = Boolean.getBoolean(TF32_PROPERTY);
+    private long graphLaunches;
+    private boolean graphs = !"false".equalsIgnoreCase(System.getProperty(GRAPHS_PROPERTY, "true"));
     private boolean exactWalkerMath = true;
 
     // ---- opening and probing ----------------------------------------------------------------------
@@ -237,6 +242,17 @@ public final class CudaBackend implements Backend {
     public void setTf32(boolean on) { tf32 = on; }
 
     public boolean tf32() { return tf32; }
+
+    /** Training steps replayed as CUDA graphs (default, unless -Dgroklab.cuda.graphs=false) or run kernel by kernel. */
+    public void setGraphs(boolean on) { graphs = on; }
+
+    /** A step replayed as a CUDA graph after one eager run and its capture ({@link CudaRepeatedStep}). */
+    @Override public RepeatedStep repeated(Runnable step) {
+        return graphs ? new CudaRepeatedStep(this, step) : RepeatedStep.eager(step);
+    }
+
+    /** CUDA graphs launched so far (captures and replays). */
+    long graphLaunches() { return graphLaunches; }
 
     /** Walkers' Box–Muller in double (matches the CPU reference; default) or float math. */
     public void setExactWalkerMath(boolean on) { exactWalkerMath = on; }
@@ -389,6 +405,7 @@ public final class CudaBackend implements Backend {
     /** Copies a step's arena to the device and launches its graph (stream-ordered). */
     void launchGraph(long exec, GraphRecording r) {
         bind();
+        graphLaunches++;
         if (r.arenaUsed > 0) driver.memcpyHtoDAsync(r.arenaDevice, r.arenaHost, r.arenaUsed, stream);
         driver.graphLaunch(exec, stream);
     }

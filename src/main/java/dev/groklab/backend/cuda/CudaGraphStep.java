@@ -49,6 +49,8 @@ public final class CudaGraphStep implements AutoCloseable {
     }
 
     private void capture() {
+        rec.ops.clear();
+        rec.arenaUsed = 0;
         be.beginCapture(rec);
         try {
             step.run();
@@ -77,6 +79,22 @@ public final class CudaGraphStep implements AutoCloseable {
         }
         be.launchGraph(exec, rec);
         replays++;
+    }
+
+    /**
+     * Drops the captured graph and captures the step again, keeping the argument arena: for a step
+     * whose replay no longer matches (a {@link GraphRecording.Mismatch}), when other work between
+     * steps has changed which buffers the memory pool hands out. The old graph may still be running;
+     * the driver frees it when it completes.
+     */
+    public void recapture() {
+        if (closed) throw new IllegalStateException("CUDA graph step is closed");
+        be.bind();
+        if (exec != 0) be.driver().graphExecDestroy(exec);
+        if (graph != 0) be.driver().graphDestroy(graph);
+        exec = 0;
+        graph = 0;
+        capture();
     }
 
     /** Launches the graph again with the last step's argument values, without running the closure (timing only). */

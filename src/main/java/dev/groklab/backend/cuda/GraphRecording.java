@@ -95,8 +95,13 @@ final class GraphRecording {
         }
     }
 
-    static IllegalStateException mismatch(String what) {
-        return new IllegalStateException("CUDA graph step: " + what + ". A replayed step must repeat the captured "
+    /** A replayed step that is not the captured one; thrown before anything of it is launched. */
+    static final class Mismatch extends IllegalStateException {
+        Mismatch(String message) { super(message); }
+    }
+
+    static Mismatch mismatch(String what) {
+        return new Mismatch("CUDA graph step: " + what + ". A replayed step must repeat the captured "
                 + "computation: same shapes, same allocation order (capture after a warm-up step), and values that change "
                 + "between steps passed only through kernel argument blocks (optimizer steps, dropout counters) or host uploads");
     }

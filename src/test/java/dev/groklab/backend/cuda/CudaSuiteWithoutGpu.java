@@ -31,6 +31,8 @@ abstract class CudaSuiteWithoutGpu {
     @Test void transformerTraining() { training.transformerCurves(driver(), 10, 0.1); }   // fewer steps than on a GPU
     @Test void graphReplay() { training.graphReplayedStepEqualsTheEagerStep(driver()); }
     @Test void graphReplayTransformer() { training.graphReplayOfATransformerStep(driver()); }
+    @Test void trainerGraphs() { training.trainerReplaysItsStepsAsGraphs(driver()); }
+    @Test void repeatedStep() { training.repeatedStepRecapturesOrRunsEagerly(driver()); }
     @Test void graphMismatch() { training.graphReplayRejectsADifferentStep(driver()); }
     @Test void walkers() { training.walkersMatchTheCpuReference(driver()); }
 }

@@ -212,6 +212,124 @@ class CudaTrainingTest {
         }
     }
 
+    /** A finished Trainer run: its evaluation rows and its final state (weights, optimizer moments) on the host. */
+    private record TrainerRun(List<double[]> evals, LinkedHashMap<String, float[]> state) {}
+
+    private static TrainerRun trainerRun(CudaBackend be, TrainConfig cfg) {
+        List<double[]> rows = new ArrayList<>();
+        var data = AlgorithmicDataset.build(Task.parse(cfg.task()), cfg.p(), cfg.trainFraction(), cfg.splitSeed(), cfg.opToken());
+        LinkedHashMap<String, float[]> state = new LinkedHashMap<>();
+        try (Scope s = Scope.open()) {
+            Trainer t = new Trainer(be, cfg, data);
+            t.run(new RunOutputs() {
+                @Override public void evaluation(EvalRecord r) {
+                    for (int m = 0; m < r.models(); m++) {
+                        rows.add(new double[]{r.step(), m, r.trainLoss()[m], r.trainAcc()[m], r.testLoss()[m], r.testAcc()[m],
+                                r.weightNorm()[m], r.gradNorm()[m]});
+                    }
+                }
+                @Override public void checkpoint(int step, LinkedHashMap<String, Tensor> st) {}
+            }, Progress.NONE);
+            t.state().forEach((k, v) -> state.put(k, be.toHost(v).toFloatArray()));
+        }
+        return new TrainerRun(rows, state);
+    }
+
+    /**
+     * The Trainer hands its steps between evaluations to the backend's RepeatedStep: on CUDA, one
+     * eager step, a capture, then graph replays, captured again after each evaluation step when the
+     * pool's addresses moved. The run equals the kernel-by-kernel run bit for bit: a full-batch
+     * transformer with dropout and a warm-up schedule (the learning rate and the dropout counter
+     * change every step), and a minibatch MLP (its rows uploaded inside every step).
+     */
+    @ParameterizedTest @MethodSource("dev.groklab.backend.cuda.CudaTests#drivers")
+    void trainerReplaysItsStepsAsGraphs(String driver) {
+        CudaBackend g = CudaTests.backend(driver);
+        // Both warm the learning rate up over 5 steps; evaluations at steps 7, 14 and 17.
+        TrainConfig transformerRun = TrainConfig.grid(new TrainConfig("add", 23, 0.5, 3, false, "transformer", 1, 16, 2, 32, "relu",
+                true, true, 0.1, 0, new int[]{16}, "adamw", null, null, null, 0.9f, 0.98f, 1e-8f, 0f, false, false, false,
+                "constant", 5, 1, 0, 17, 0, 7, 0, "cuda"), List.of(1L, 2L), List.of(3e-3f), List.of(1f));
+        TrainConfig minibatchRun = TrainConfig.grid(new TrainConfig("add", 29, 0.4, 3, false, "mlp", 1, 32, 4, 128, "relu", false,
+                true, 0.0, 16, new int[]{48}, "adamw", null, null, null, 0.9f, 0.98f, 1e-8f, 0f, false, false, false,
+                "constant", 5, 1, 0, 17, 16, 7, 0, "cuda"), List.of(4L, 9L), List.of(3e-3f), List.of(0f, 1f));
+        for (TrainConfig cfg : List.of(transformerRun, minibatchRun)) {
+            try {
+                g.setGraphs(false);
+                long before = g.graphLaunches();
+                TrainerRun eager = trainerRun(g, cfg);
+                assertEquals(before, g.graphLaunches(), "graphs off: no graph launched");
+                g.setGraphs(true);
+                TrainerRun graphed = trainerRun(g, cfg);
+                // 17 steps, evaluations at 7, 14 and 17: 14 steps go through the repeated step, the first of
+                // them eager, every other one a capture or a replay.
+                assertEquals(13, g.graphLaunches() - before, cfg.model() + ": graph launches (captures and replays)");
+                assertEquals(eager.evals.size(), graphed.evals.size());
+                for (int i = 0; i < eager.evals.size(); i++) {
+                    double[] a = eager.evals.get(i), b = graphed.evals.get(i);
+                    for (int k = 0; k < a.length; k++) {
+                        assertEquals(Double.doubleToRawLongBits(a[k]), Double.doubleToRawLongBits(b[k]),
+                                cfg.model() + ": evaluation column " + k + " at step " + a[0] + ": eager " + a[k] + ", graph " + b[k]);
+                    }
+                }
+                for (var e : eager.state.entrySet()) {
+                    float[] a = e.getValue(), b = graphed.state.get(e.getKey());
+                    for (int i = 0; i < a.length; i++) {
+                        assertEquals(Float.floatToRawIntBits(a[i]), Float.floatToRawIntBits(b[i]),
+                                cfg.model() + ": " + e.getKey() + "[" + i + "]: eager " + a[i] + ", graph " + b[i]);
+                    }
+                }
+            } finally {
+                g.setGraphs(true);
+            }
+        }
+    }
+
+    /**
+     * A repeated step whose buffers change is captured again, one that changes on every replay
+     * falls back to eager runs, and one that reads results on the host is never captured; every
+     * run computes the step's result either way.
+     */
+    @ParameterizedTest @MethodSource("dev.groklab.backend.cuda.CudaTests#drivers")
+    void repeatedStepRecapturesOrRunsEagerly(String driver) {
+        CudaBackend g = CudaTests.backend(driver);
+        try (Scope s = Scope.open()) {
+            float[] host = {0.5f, -1.25f, 2f, 0.75f, -0.3f};
+            Tensor a = g.fromHost(host, 5), out = g.empty(DType.F32, 5);
+            int[] size = {5};
+            Runnable step = () -> {
+                try (Scope sc = Scope.open()) {
+                    Tensor t = g.empty(DType.F32, size[0]);
+                    g.unary(dev.groklab.backend.Unary.EXP, a.slice(0, 0, size[0]), t);
+                    g.copy(t, out.slice(0, 0, size[0]));
+                }
+            };
+            try (CudaRepeatedStep r = (CudaRepeatedStep) g.repeated(step)) {
+                int[] sizes = {5, 5, 5, 4, 4, 4, 3, 5, 3, 5, 3, 5};
+                for (int i = 0; i < sizes.length; i++) {
+                    g.fill(out, -7);   // so that a run that computes nothing shows
+                    size[0] = sizes[i];
+                    r.run();
+                    float[] o = g.toHost(out).toFloatArray();
+                    for (int j = 0; j < 5; j++) {
+                        float want = j < sizes[i] ? (float) Math.exp(host[j]) : -7f;
+                        assertEquals(want, o[j], 1e-6f * Math.abs(want), "run " + i + " element " + j);
+                    }
+                    if (i == 2) assertEquals(List.of(1, 1, 1), List.of(r.eagerRuns(), r.captures(), r.replays()), "warm-up, capture, replay");
+                    if (i == 5) assertEquals(List.of(1, 2, 3), List.of(r.eagerRuns(), r.captures(), r.replays()), "captured again at run 3");
+                }
+                // Runs 6 to 8 each differ from the step captured before them; the third miss in a row goes eager.
+                assertEquals(List.of(5, 4, 3), List.of(r.eagerRuns(), r.captures(), r.replays()), "eager from run 8 on");
+            }
+            // A step that reads on the host cannot be captured: it runs eagerly every time.
+            int[] reads = {0};
+            try (CudaRepeatedStep r = (CudaRepeatedStep) g.repeated(() -> reads[0] += g.toHost(a).numel())) {
+                for (int i = 0; i < 4; i++) r.run();
+                assertEquals(List.of(4, 0), List.of(r.eagerRuns(), r.captures()));
+                assertEquals(4 * 5, reads[0], "four eager runs (the capture stops before the read)");
+            }
+        }
+    }
+
     @ParameterizedTest @MethodSource("dev.groklab.backend.cuda.CudaTests#drivers")
     void graphReplayRejectsADifferentStep(String driver) {
         CudaBackend g = CudaTests.backend(driver);
