@@ -88,6 +88,31 @@ static __device__ __forceinline__ void gl_cp_wait() { asm volatile("cp.async.wai
 static __device__ __forceinline__ int gl_tid() { return blockIdx.x * blockDim.x + threadIdx.x; }
 static __device__ __forceinline__ int gl_nthreads() { return gridDim.x * blockDim.x; }
 
+// One parameter of a fused optimizer step (adamw.cu, sgd.cu): its tensors, where its elements
+// start in the step's element order, and its elements per model. 56 bytes, as CudaBackend lays
+// out the table.
+struct GlOptSlot {
+    float* p;
+    const float* g;
+    float* s0;             // Adam's m; SGD's momentum buffer or null
+    float* s1;             // Adam's v
+    const float* target;   // decay target, or null (decay toward zero)
+    long long start;
+    int per;
+    int unused;
+};
+
+// The slot that holds element e: the last whose start is <= e (starts ascend from 0).
+static __device__ __forceinline__ int gl_slot_of(const GlOptSlot* slots, int count, long long e) {
+    int lo = 0, hi = count - 1;
+    while (lo < hi) {
+        int mid = (lo + hi + 1) >> 1;
+        if (slots[mid].start <= e) lo = mid;
+        else hi = mid - 1;
+    }
+    return lo;
+}
+
 // Philox4x32-10, identical to dev.groklab.rng.Philox: key (k0, k1) = (seed, stream), counter
 // (c0, c1, c2, c3); the key is bumped after every round.
 struct GlPhilox { uint32_t x[4]; };

@@ -1,5 +1,7 @@
 package dev.groklab.backend;
 
+import dev.groklab.tensor.Tensor;
+
 /**
  * Hyper-parameters of one fused Adam/AdamW update over a parameter with a leading model axis of
  * size {@code lr.length}: model m uses {@code lr[m]} and {@code weightDecay[m]} (ensembles sweep
@@ -11,6 +13,9 @@ public record AdamStep(float[] lr, float[] weightDecay, float beta1, float beta2
         if (lr.length != weightDecay.length) throw new IllegalArgumentException("adamw: lr and weight decay differ in model count");
         if (step < 1) throw new IllegalArgumentException("adamw: step must be >= 1, got " + step);
     }
+
+    /** One parameter's tensors in a step over many ({@link Backend#adamw(java.util.List, AdamStep)}). */
+    public record Slot(Tensor p, Tensor g, Tensor m, Tensor v, Tensor decayTarget) {}
 
     public int models() { return lr.length; }
 

@@ -4,6 +4,8 @@ import dev.groklab.tensor.DType;
 import dev.groklab.tensor.Device;
 import dev.groklab.tensor.Tensor;
 
+import java.util.List;
+
 /**
  * The kernel set every device implements. Kernels write into caller-allocated outputs so that
  * the op layer decides lifetimes. Unless a method says otherwise, inputs may be any strided view
@@ -144,6 +146,16 @@ public interface Backend {
      * be null when momentum is 0); {@code decayTarget} null decays toward zero.
      */
     void sgd(Tensor p, Tensor g, Tensor buf, Tensor decayTarget, SgdStep h);
+
+    /** One AdamW step over all of a model's parameters; the CUDA backend makes it one launch. */
+    default void adamw(List<AdamStep.Slot> params, AdamStep h) {
+        for (AdamStep.Slot s : params) adamw(s.p(), s.g(), s.m(), s.v(), s.decayTarget(), h);
+    }
+
+    /** One SGD step over all of a model's parameters; the CUDA backend makes it one launch. */
+    default void sgd(List<SgdStep.Slot> params, SgdStep h) {
+        for (SgdStep.Slot s : params) sgd(s.p(), s.g(), s.buf(), s.decayTarget(), h);
+    }
 
     // ---- randomness ---------------------------------------------------------------------------
 

@@ -1,5 +1,7 @@
 package dev.groklab.backend;
 
+import dev.groklab.tensor.Tensor;
+
 /**
  * Hyper-parameters of one fused SGD step over a parameter with a leading model axis: L2 decay
  * coupled into the gradient (g + wd·(p − decayTarget)), momentum buffer
@@ -10,6 +12,9 @@ public record SgdStep(float[] lr, float[] weightDecay, float momentum, float dam
         if (lr.length != weightDecay.length) throw new IllegalArgumentException("sgd: lr and weight decay differ in model count");
         if (step < 1) throw new IllegalArgumentException("sgd: step must be >= 1, got " + step);
     }
+
+    /** One parameter's tensors in a step over many ({@link Backend#sgd(java.util.List, SgdStep)}); buf may be null without momentum. */
+    public record Slot(Tensor p, Tensor g, Tensor buf, Tensor decayTarget) {}
 
     public int models() { return lr.length; }
 }

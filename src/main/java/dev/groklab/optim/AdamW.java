@@ -6,7 +6,9 @@ import dev.groklab.backend.Binary;
 import dev.groklab.nn.Params;
 import dev.groklab.tensor.Tensor;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -41,14 +43,17 @@ public final class AdamW implements Optimizer {
         float[] wd = decay.weightDecay();
         float[] kernelWd = coupled ? new float[wd.length] : wd;
         AdamStep h = new AdamStep(lr, kernelWd, beta1, beta2, eps, step);
+        Map<Backend, List<AdamStep.Slot>> byBackend = new LinkedHashMap<>();
         for (String name : params.names()) {
             var p = params.get(name);
             Tensor g = p.grad();
             if (g == null) continue;
             Backend be = p.backend();
             if (coupled) L2.addTo(be, g, p.value(), decay.target(name), wd);
-            be.adamw(p.value(), g, m.get(name), v.get(name), coupled ? null : decay.target(name), h);
+            byBackend.computeIfAbsent(be, k -> new ArrayList<>())
+                    .add(new AdamStep.Slot(p.value(), g, m.get(name), v.get(name), coupled ? null : decay.target(name)));
         }
+        byBackend.forEach((be, slots) -> be.adamw(slots, h));
     }
 
     @Override public Map<String, Tensor> state() {

@@ -5,7 +5,9 @@ import dev.groklab.backend.SgdStep;
 import dev.groklab.nn.Params;
 import dev.groklab.tensor.Tensor;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** SGD with optional (Nesterov) momentum and L2 decay, one fused kernel per parameter. */
@@ -33,11 +35,14 @@ public final class Sgd implements Optimizer {
 
     @Override public void step(Params params, int step, float[] lr) {
         SgdStep h = new SgdStep(lr, decay.weightDecay(), momentum, 0f, nesterov, step);
+        Map<Backend, List<SgdStep.Slot>> byBackend = new LinkedHashMap<>();
         for (String name : params.names()) {
             var p = params.get(name);
             if (p.grad() == null) continue;
-            p.backend().sgd(p.value(), p.grad(), buf.get(name), decay.target(name), h);
+            byBackend.computeIfAbsent(p.backend(), k -> new ArrayList<>())
+                    .add(new SgdStep.Slot(p.value(), p.grad(), buf.get(name), decay.target(name)));
         }
+        byBackend.forEach((be, slots) -> be.sgd(slots, h));
     }
 
     @Override public Map<String, Tensor> state() {

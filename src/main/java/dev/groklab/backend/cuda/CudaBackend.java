@@ -27,6 +27,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -1090,33 +1091,83 @@ public final class CudaBackend implements Backend {
     }
 
     @Override public void adamw(Tensor p, Tensor g, Tensor m, Tensor v, Tensor decayTarget, AdamStep h) {
-        live("adamw", p, g, m, v, decayTarget);
-        Checks.adam(p, g, m, v, decayTarget, h);
-        f32("adamw", p, g, m, v, decayTarget);
-        requireDense("adamw", p, m, v);
-        int n = p.numel();
-        if (n == 0) return;
-        Tensor gd = dense(g), td = decayTarget == null ? null : dense(decayTarget);
-        double bc1 = 1 - Math.pow(h.beta1(), h.step()), bc2 = 1 - Math.pow(h.beta2(), h.step());
-        float[] head = {h.beta1(), h.beta2(), h.eps(), (float) bc1, (float) bc2, Float.intBitsToFloat(h.models())};
-        long hp = deviceArgs(hyper(head, h.lr(), h.weightDecay()));
-        launch1d("adamw_f32", n, args().ptr(ptr(p)).ptr(ptr(gd)).ptr(ptr(m)).ptr(ptr(v)).ptr(td == null ? 0 : ptr(td)).i32(n)
-                .i32(n / h.models()).ptr(hp));
+        adamw(List.of(new AdamStep.Slot(p, g, m, v, decayTarget)), h);
     }
 
     @Override public void sgd(Tensor p, Tensor g, Tensor buf, Tensor decayTarget, SgdStep h) {
+        sgd(List.of(new SgdStep.Slot(p, g, buf, decayTarget)), h);
+    }
+
+    /** Every parameter in one launch of adamw_f32, through a table of slots (GlOptSlot in common.cuh). */
+    @Override public void adamw(List<AdamStep.Slot> params, AdamStep h) {
+        if (params.size() > OptTable.MOST) {
+            for (int i = 0; i < params.size(); i += OptTable.MOST) adamw(params.subList(i, Math.min(params.size(), i + OptTable.MOST)), h);
+            return;
+        }
+        OptTable t = new OptTable(params.size());
+        for (AdamStep.Slot s : params) {
+            live("adamw", s.p(), s.g(), s.m(), s.v(), s.decayTarget());
+            Checks.adam(s.p(), s.g(), s.m(), s.v(), s.decayTarget(), h);
+            f32("adamw", s.p(), s.g(), s.m(), s.v(), s.decayTarget());
+            requireDense("adamw", s.p(), s.m(), s.v());
+            Tensor td = s.decayTarget() == null ? null : dense(s.decayTarget());
+            t.add(s.p(), dense(s.g()), s.m(), s.v(), td, h.models());
+        }
+        if (t.total == 0) return;
+        double bc1 = 1 - Math.pow(h.beta1(), h.step()), bc2 = 1 - Math.pow(h.beta2(), h.step());
+        float[] head = {h.beta1(), h.beta2(), h.eps(), (float) bc1, (float) bc2, Float.intBitsToFloat(h.models())};
+        launchOptimizer("adamw_f32", hyper(head, h.lr(), h.weightDecay()), t);
+    }
+
+    @Override public void sgd(List<SgdStep.Slot> params, SgdStep h) {
+        if (params.size() > OptTable.MOST) {
+            for (int i = 0; i < params.size(); i += OptTable.MOST) sgd(params.subList(i, Math.min(params.size(), i + OptTable.MOST)), h);
+            return;
+        }
         boolean mom = h.momentum() != 0;
-        live("sgd", p, g, mom ? buf : null, decayTarget);
-        Checks.sgdState(p, g, buf, decayTarget, h);
-        f32("sgd", p, g, mom ? buf : null, decayTarget);
-        requireDense("sgd", p, mom ? buf : null);
-        int n = p.numel();
-        if (n == 0) return;
-        Tensor gd = dense(g), td = decayTarget == null ? null : dense(decayTarget);
+        OptTable t = new OptTable(params.size());
+        for (SgdStep.Slot s : params) {
+            Tensor buf = mom ? s.buf() : null;
+            live("sgd", s.p(), s.g(), buf, s.decayTarget());
+            Checks.sgdState(s.p(), s.g(), s.buf(), s.decayTarget(), h);
+            f32("sgd", s.p(), s.g(), buf, s.decayTarget());
+            requireDense("sgd", s.p(), buf);
+            Tensor td = s.decayTarget() == null ? null : dense(s.decayTarget());
+            t.add(s.p(), dense(s.g()), buf, null, td, h.models());
+        }
+        if (t.total == 0) return;
         float[] head = {h.momentum(), h.dampening(), h.nesterov() ? 1f : 0f, h.step() == 1 ? 1f : 0f, Float.intBitsToFloat(h.models())};
-        long hp = deviceArgs(hyper(head, h.lr(), h.weightDecay()));
-        launch1d("sgd_f32", n, args().ptr(ptr(p)).ptr(ptr(gd)).ptr(mom ? ptr(buf) : 0).ptr(td == null ? 0 : ptr(td)).i32(n)
-                .i32(n / h.models()).ptr(hp));
+        launchOptimizer("sgd_f32", hyper(head, h.lr(), h.weightDecay()), t);
+    }
+
+    /** The parameter table of a fused optimizer step: one 56-byte GlOptSlot per non-empty parameter. */
+    private final class OptTable {
+        static final int SLOT = 56;
+        /** Slots per launch, so that a table stays a small part of the argument ring. */
+        static final int MOST = 1024;
+        final ByteBuffer bytes;
+        int count;
+        long total;
+
+        OptTable(int capacity) { bytes = ByteBuffer.allocate(SLOT * Math.max(1, capacity)).order(ByteOrder.LITTLE_ENDIAN); }
+
+        void add(Tensor p, Tensor g, Tensor s0, Tensor s1, Tensor target, int models) {
+            int n = p.numel();
+            if (n == 0) return;
+            bytes.putLong(ptr(p)).putLong(ptr(g)).putLong(s0 == null ? 0 : ptr(s0)).putLong(s1 == null ? 0 : ptr(s1))
+                    .putLong(target == null ? 0 : ptr(target)).putLong(total).putInt(n / models).putInt(0);
+            count++;
+            total += n;
+        }
+    }
+
+    /** Header, learning rates and decays, then the slot table (16-byte aligned), as one block of device arguments. */
+    private void launchOptimizer(String kernel, byte[] hyper, OptTable t) {
+        int slotsAt = (hyper.length + 15) & ~15;
+        byte[] block = Arrays.copyOf(hyper, slotsAt + t.count * OptTable.SLOT);
+        System.arraycopy(t.bytes.array(), 0, block, slotsAt, t.count * OptTable.SLOT);
+        long args = deviceArgs(block);
+        launch1d(kernel, t.total, args().ptr(args).ptr(args + slotsAt).i32(t.count).i64(t.total));
     }
 
     // ---- randomness -------------------------------------------------------------------------------

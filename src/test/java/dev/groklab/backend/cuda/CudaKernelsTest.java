@@ -13,6 +13,9 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import java.util.function.UnaryOperator;
 
@@ -488,6 +491,44 @@ class CudaKernelsTest {
                     }
                     close("sgd p momentum=" + momentum + " nesterov=" + nesterov, g, p.cpu(), p.gpu(), RTOL);
                     if (momentum != 0) close("sgd buf", g, buf.cpu(), buf.gpu(), RTOL);
+                }
+            }
+            // Every parameter of a model in one launch: odd shapes, one without a decay target, one
+            // with a transposed (strided) gradient, against the reference parameter by parameter.
+            int[][] shapes = {{models, 37, 11}, {models, 1, 13}, {models, 5}, {models, 0, 4}, {models, 29, 3}};
+            for (int step = 1; step <= 3; step++) {
+                // Fresh tensors each step are fine: the kernels keep no state of their own.
+                List<AdamStep.Slot> slots = new ArrayList<>();
+                List<Both[]> adam = new ArrayList<>();
+                List<SgdStep.Slot> sgdSlots = new ArrayList<>();
+                List<Both[]> sgd = new ArrayList<>();
+                AdamStep ha = new AdamStep(lr, wd, 0.9f, 0.98f, 1e-8f, step);
+                SgdStep hs = new SgdStep(lr, wd, 0.9f, 0.1f, step == 2, step);
+                for (int k = 0; k < shapes.length; k++) {
+                    int[] sh = shapes[k];
+                    Both p = randn(g, r, sh), m = randn(g, r, sh), v = uniform(g, r, 0.01, 1, sh), grad = randn(g, r, sh);
+                    Both target = k == 2 ? new Both(null, null) : randn(g, r, sh);
+                    if (k == 4) {
+                        Both t = randn(g, r, models, 3, 29);
+                        grad = new Both(t.cpu().transpose(1, 2), t.gpu().transpose(1, 2));
+                    }
+                    REF.adamw(p.cpu(), grad.cpu(), m.cpu(), v.cpu(), target.cpu(), ha);
+                    slots.add(new AdamStep.Slot(p.gpu(), grad.gpu(), m.gpu(), v.gpu(), target.gpu()));
+                    adam.add(new Both[]{p, m, v});
+                    Both q = randn(g, r, sh), buf = randn(g, r, sh);
+                    REF.sgd(q.cpu(), grad.cpu(), buf.cpu(), target.cpu(), hs);
+                    sgdSlots.add(new SgdStep.Slot(q.gpu(), grad.gpu(), buf.gpu(), target.gpu()));
+                    sgd.add(new Both[]{q, buf});
+                }
+                g.adamw(slots, ha);
+                g.sgd(sgdSlots, hs);
+                for (int k = 0; k < shapes.length; k++) {
+                    String at = " of parameter " + k + " " + Arrays.toString(shapes[k]) + " at step " + step;
+                    close("adamw (all parameters) p" + at, g, adam.get(k)[0].cpu(), adam.get(k)[0].gpu(), RTOL);
+                    close("adamw (all parameters) m" + at, g, adam.get(k)[1].cpu(), adam.get(k)[1].gpu(), RTOL);
+                    close("adamw (all parameters) v" + at, g, adam.get(k)[2].cpu(), adam.get(k)[2].gpu(), RTOL);
+                    close("sgd (all parameters) p" + at, g, sgd.get(k)[0].cpu(), sgd.get(k)[0].gpu(), RTOL);
+                    close("sgd (all parameters) buf" + at, g, sgd.get(k)[1].cpu(), sgd.get(k)[1].gpu(), RTOL);
                 }
             }
         }

@@ -227,6 +227,15 @@ final class EmulatedCudaDriver implements CudaDriver {
         }
     }
 
+    /** A GlOptSlot of a fused optimizer step's table (common.cuh): five pointers, first element, elements, per model. */
+    private record OptSlot(long p, long g, long s0, long s1, long target, long start, int per) {}
+
+    private OptSlot optSlot(long slots, int k) {
+        long o = off(slots) + 56L * k;
+        return new OptSlot(mem.get(JAVA_LONG, o), mem.get(JAVA_LONG, o + 8), mem.get(JAVA_LONG, o + 16), mem.get(JAVA_LONG, o + 24),
+                mem.get(JAVA_LONG, o + 32), mem.get(JAVA_LONG, o + 40), mem.get(JAVA_INT, o + 48));
+    }
+
     private float f(long p, long i) { return mem.get(JAVA_FLOAT, off(p) + 4 * i); }
     private void f(long p, long i, float v) { mem.set(JAVA_FLOAT, off(p) + 4 * i, v); }
     private int in(long p, long i) { return mem.get(JAVA_INT, off(p) + 4 * i); }
@@ -563,40 +572,49 @@ final class EmulatedCudaDriver implements CudaDriver {
                 }
             }
             case "adamw_f32" -> {
-                long p = a.ptr(), g = a.ptr(), m = a.ptr(), v = a.ptr(), target = a.ptr();
-                int n = a.i32(), per = a.i32();
-                long args = a.ptr();
+                long args = a.ptr(), slots = a.ptr();
+                int count = a.i32();
+                long total = a.i64();
                 float b1 = f(args, 0), b2 = f(args, 1), eps = f(args, 2), bc1 = f(args, 3), bc2 = f(args, 4);
                 int models = in(args, 5);
-                for (int i = 0; i < n; i++) {
-                    int model = i / per;
-                    float lr = f(args, 8 + model), wd = f(args, 8 + models + model);
-                    float pi = f(p, i), gi = f(g, i), center = target == 0 ? 0f : f(target, i);
-                    pi -= lr * wd * (pi - center);
-                    float mi = b1 * f(m, i) + (1 - b1) * gi, vi = b2 * f(v, i) + (1 - b2) * gi * gi;
-                    pi -= lr * (mi / bc1) / ((float) Math.sqrt(vi / bc2) + eps);
-                    f(m, i, mi);
-                    f(v, i, vi);
-                    f(p, i, pi);
+                for (int k = 0; k < count; k++) {
+                    OptSlot s = optSlot(slots, k);
+                    long n = (k + 1 < count ? optSlot(slots, k + 1).start() : total) - s.start();
+                    for (int i = 0; i < n; i++) {
+                        int model = i / s.per();
+                        float lr = f(args, 8 + model), wd = f(args, 8 + models + model);
+                        float pi = f(s.p(), i), gi = f(s.g(), i), center = s.target() == 0 ? 0f : f(s.target(), i);
+                        pi -= lr * wd * (pi - center);
+                        float mi = b1 * f(s.s0(), i) + (1 - b1) * gi, vi = b2 * f(s.s1(), i) + (1 - b2) * gi * gi;
+                        pi -= lr * (mi / bc1) / ((float) Math.sqrt(vi / bc2) + eps);
+                        f(s.s0(), i, mi);
+                        f(s.s1(), i, vi);
+                        f(s.p(), i, pi);
+                    }
                 }
             }
             case "sgd_f32" -> {
-                long p = a.ptr(), g = a.ptr(), buf = a.ptr(), target = a.ptr();
-                int n = a.i32(), per = a.i32();
-                long args = a.ptr();
+                long args = a.ptr(), slots = a.ptr();
+                int count = a.i32();
+                long total = a.i64();
                 float mu = f(args, 0), damp = f(args, 1);
                 boolean nesterov = f(args, 2) != 0, first = f(args, 3) != 0;
                 int models = in(args, 4);
-                for (int i = 0; i < n; i++) {
-                    int model = i / per;
-                    float pi = f(p, i);
-                    float gi = f(g, i) + f(args, 8 + models + model) * (pi - (target == 0 ? 0f : f(target, i)));
-                    if (buf != 0) {
-                        float bv = first ? gi : mu * f(buf, i) + (1 - damp) * gi;
-                        f(buf, i, bv);
-                        gi = nesterov ? gi + mu * bv : bv;
+                for (int k = 0; k < count; k++) {
+                    OptSlot s = optSlot(slots, k);
+                    long buf = s.s0();
+                    long n = (k + 1 < count ? optSlot(slots, k + 1).start() : total) - s.start();
+                    for (int i = 0; i < n; i++) {
+                        int model = i / s.per();
+                        float pi = f(s.p(), i);
+                        float gi = f(s.g(), i) + f(args, 8 + models + model) * (pi - (s.target() == 0 ? 0f : f(s.target(), i)));
+                        if (buf != 0) {
+                            float bv = first ? gi : mu * f(buf, i) + (1 - damp) * gi;
+                            f(buf, i, bv);
+                            gi = nesterov ? gi + mu * bv : bv;
+                        }
+                        f(s.p(), i, pi - f(args, 8 + model) * gi);
                     }
-                    f(p, i, pi - f(args, 8 + model) * gi);
                 }
             }
             case "dropout_mask_f32" -> {
