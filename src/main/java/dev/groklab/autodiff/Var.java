@@ -70,6 +70,7 @@ public final class Var {
      */
     void accumulate(Tensor g, boolean owned) {
         if (!requiresGrad) return;
+        owned |= grad == null && g.sameShape(value) && takeDonation(g);
         Backend be = Backends.of(g);
         if (!g.sameShape(value)) {
             Tensor r = be.empty(value.dtype(), value.shape());
@@ -111,8 +112,35 @@ public final class Var {
         List<Var> order = topologicalOrder();
         accumulate(seed, false);
         for (Var v : order) {
-            if (v.backward != null && v.grad != null) v.backward.apply(v.grad);
+            if (v.backward == null || v.grad == null) continue;
+            // An inner node's gradient is read by nobody after its backward, so the first parent
+            // that receives it whole (an addition's operand, a reshape's input) may keep it as its
+            // own gradient instead of copying it. The node then drops it: its later in-place sums
+            // belong to the parent.
+            DONATED.set(v.grad);
+            try {
+                v.backward.apply(v.grad);
+            } finally {
+                if (DONATED.get() == null) {
+                    v.grad = null;
+                    v.gradOwned = false;
+                }
+                DONATED.remove();
+            }
         }
+    }
+
+    /** The gradient the node being back-propagated gives away (see {@link #backward(Tensor)}). */
+    private static final ThreadLocal<Tensor> DONATED = new ThreadLocal<>();
+
+    /** Whether g is the donated gradient or a whole, same-order view of it (a reshape); the first caller takes it. */
+    private static boolean takeDonation(Tensor g) {
+        Tensor d = DONATED.get();
+        if (d == null) return false;
+        boolean whole = g == d || (g.storage() == d.storage() && g.offset() == d.offset() && g.numel() == d.numel()
+                && g.isContiguous() && d.isContiguous() && g.dtype() == d.dtype());
+        if (whole) DONATED.set(null);
+        return whole;
     }
 
     /** Nodes reachable from this one, each after every node that uses it (iterative DFS). */

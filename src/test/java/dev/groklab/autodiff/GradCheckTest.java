@@ -77,6 +77,26 @@ class GradCheckTest {
         ok("concat", v -> Ops.square(Ops.concat(1, v[0], v[1])), x(3, 2), x(3, 5));
     }
 
+    /**
+     * An inner node hands its gradient to the first parent that takes it whole (an addition's
+     * operand, a reshape's input) instead of copying it; these graphs reuse a node several ways so
+     * that a kept gradient is later summed into in place.
+     */
+    @Test void gradientsHandedOnWithoutCopies() {
+        ok("x + x", v -> Ops.mul(Ops.add(v[0], v[0]), v[1]), x(3, 5), x(3, 5));
+        ok("x − x + x", v -> Ops.mul(Ops.add(Ops.sub(v[0], v[0]), v[0]), v[1]), x(3, 5), x(3, 5));
+        ok("residual stream", v -> {
+            Var h = v[0];
+            h = Ops.add(h, Ops.tanh(Ops.mul(h, v[1])));
+            h = Ops.add(Ops.reshape(Ops.reshape(h, 15), 3, 5), Ops.square(h));
+            return Ops.add(Ops.mul(h, h), Ops.sub(h, v[0]));
+        }, x(3, 5), x(3, 5));
+        ok("reshape fan-out", v -> {
+            Var y = Ops.add(v[0], v[1]);
+            return Ops.mul(Ops.reshape(y, 5, 3), Ops.reshape(Ops.add(y, v[0]), 5, 3));
+        }, x(3, 5), x(1, 5));
+    }
+
     @Test void rows() {
         ok("softmax", v -> Ops.softmax(v[0]), x(3, 7));
         ok("logSoftmax", v -> Ops.logSoftmax(v[0]), x(3, 7));
