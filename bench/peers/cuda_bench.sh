@@ -6,7 +6,7 @@
 #   - groklab's kernels (bundle/bin/cuda-bench, one JVM per part so that a kernel fault in one
 #     part leaves the others): sgemm 1024/2048/4096 fp32 and TF32, copy GB/s, attention and
 #     cross-entropy at the grokking shapes, walkers at 1e8, nanda training steps (1 and 64
-#     models, eager and CUDA-graph replayed);
+#     models, eager and CUDA-graph replayed); the full nanda grok's wall time (`groklab grok`);
 #   - the PyTorch peers: nanda_torch.py --device cuda, torch.matmul, a vectorized Brownian
 #     walker, then the torch.compile'd variants (slowest to start, so last).
 # Every part runs under its own time limit inside one budget (BENCH_BUDGET seconds, default 250,
@@ -76,6 +76,22 @@ run groklab_attention 25 QUIT "$cb" $quick --only attention
 run groklab_ce 20 QUIT "$cb" $quick --only ce
 run groklab_walkers 30 QUIT "$cb" $quick --only walkers
 run groklab_nanda 60 QUIT "$cb" $quick --only nanda
+# The full nanda grok as a user runs it (15,000 steps, CUDA-graph replayed steps), wall time from
+# process start to exit: one JSON line with the seconds and the steps at which it reached 99%.
+grok_steps=15000
+[ -n "$quick" ] && grok_steps=2000
+run groklab_grok 60 QUIT bash -c '
+  dir="$1/grok-nanda"; rm -rf "$dir"
+  t0=$(date +%s%N)
+  timeout -k 5 55 "$2/bin/groklab" grok --backend cuda --steps "$3" --out "$dir" --quiet > "$1/.grok.txt" 2>&1
+  rc=$?
+  ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+  cat "$1/.grok.txt" >&2
+  said=$(grep -m1 "train accuracy" "$1/.grok.txt" | tr -d "\"\\\\")
+  rate=$(grep -m1 "steps/s on" "$1/.grok.txt" | tr -d "\"\\\\")
+  printf "{\"bench\": \"grok_nanda\", \"steps\": %d, \"wall_s\": %d.%03d, \"exit\": %d, \"result\": \"%s\", \"rate\": \"%s\"}\n" \
+    "$3" $((ms / 1000)) $((ms % 1000)) "$rc" "$said" "$rate"
+  exit $rc' _ "$out" "$bundle" "$grok_steps"
 run nanda_torch 40 TERM "$py" "$peers/nanda_torch.py" --device cuda --steps 50 --threads 0
 run torch_matmul 30 TERM "$py" "$peers/torch_matmul.py" ${quick:+--sizes 1024,2048}
 run torch_brownian 30 TERM "$py" "$peers/torch_brownian.py" ${quick:+--walkers 10000000}
