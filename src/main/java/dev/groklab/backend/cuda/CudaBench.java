@@ -34,7 +34,10 @@ import java.util.Map;
  * sgemm (fp32 and TF32) at 1024/2048/4096, copy bandwidth, attention and cross-entropy at the
  * grokking shapes, Brownian walkers at 1e8, and a full nanda training step (1 and 64 models,
  * eager and CUDA-graph replayed). Device times come from CUDA events around many repetitions
- * (median); training steps are wall-clock over many steps, host overhead included.
+ * (median); training steps are wall-clock over many steps, host overhead included. Every kernel
+ * row gives its fraction of a roof measured in the same process: memory-bound kernels of the
+ * device-to-device copy bandwidth ({@code of_copy_roof}), matmuls of the best square sgemm rate in
+ * their precision ({@code of_matmul_roof}).
  *
  * <pre>java ... dev.groklab.backend.cuda.CudaBench [--out FILE] [--quick]</pre>
  */
@@ -150,6 +153,34 @@ public final class CudaBench {
         return t[reps / 2];
     }
 
+    private double copyGbps;
+
+    /**
+     * The memory roof of this device as measured here: a dense device-to-device copy of 512 MiB,
+     * bytes read plus written per second. Memory-bound kernels report their GB/s as a fraction of it.
+     */
+    private double copyRoofGbps() {
+        if (copyGbps == 0) {
+            try (Scope s = Scope.open()) {
+                int n = quick ? 1 << 26 : 1 << 27;
+                Tensor a = random(99, n), b = be.empty(DType.F32, n);
+                double ms = medianMs(2, 10, () -> be.copy(a, b));
+                copyGbps = 2.0 * 4 * n / (ms * 1e-3) / 1e9;
+            }
+        }
+        return copyGbps;
+    }
+
+    /** A memory-bound kernel's row: its GB/s and their fraction of the measured copy bandwidth. */
+    private Map<String, Object> memoryRow(double bytes, double ms, Object... kv) {
+        Map<String, Object> r = row(kv);
+        double gbps = bytes / (ms * 1e-3) / 1e9;
+        r.put("ms", ms);
+        r.put("gbps", gbps);
+        r.put("of_copy_roof", gbps / copyRoofGbps());
+        return r;
+    }
+
     /** Device-side uniform noise in [−1, 1): inputs that are never all zeros, without host transfers. */
     private Tensor random(int seed, int... shape) {
         Tensor a = be.empty(DType.F32, shape);
@@ -159,17 +190,26 @@ public final class CudaBench {
         return a;
     }
 
+    /**
+     * sgemm at square sizes, then transposed operands and the grokking models' batched shapes. The
+     * matmul roof is the best square rate measured in the same precision; every row reports its
+     * fraction of it (cuBLAS's rate comes from the PyTorch peer in the same run).
+     */
     private void matmul() {
         int[] sizes = quick ? new int[]{1024, 2048} : new int[]{1024, 2048, 4096};
         for (boolean tf : new boolean[]{false, true}) {
             be.setTf32(tf);
+            String precision = tf ? "tf32" : "fp32";
+            List<Map<String, Object>> rows = new ArrayList<>();
+            double roof = 0;
             for (int n : sizes) {
                 try (Scope s = Scope.open()) {
                     Tensor a = random(1, n, n), b = random(2, n, n), c = be.empty(DType.F32, n, n);
                     int reps = n >= 4096 ? 10 : 20;
                     double ms = medianMs(3, reps, () -> be.matmul(a, b, c, false));
-                    emit(row("bench", "matmul", "precision", tf ? "tf32" : "fp32", "n", n, "ms", ms,
-                            "gflops", 2.0 * n * n * n / (ms * 1e-3) / 1e9));
+                    double gflops = 2.0 * n * n * n / (ms * 1e-3) / 1e9;
+                    roof = Math.max(roof, gflops);
+                    rows.add(row("bench", "matmul", "precision", precision, "n", n, "ms", ms, "gflops", gflops));
                 }
             }
             // Transposed operands and a batched, shared-weight shape of the grokking models.
@@ -177,16 +217,20 @@ public final class CudaBench {
                 int n = 2048;
                 Tensor a = random(3, n, n).transpose(0, 1), b = random(4, n, n).transpose(0, 1), c = be.empty(DType.F32, n, n);
                 double ms = medianMs(3, 20, () -> be.matmul(a, b, c, false));
-                emit(row("bench", "matmul", "precision", tf ? "tf32" : "fp32", "n", n, "layout", "AᵀBᵀ", "ms", ms,
+                rows.add(row("bench", "matmul", "precision", precision, "n", n, "layout", "AᵀBᵀ", "ms", ms,
                         "gflops", 2.0 * n * n * n / (ms * 1e-3) / 1e9));
                 Tensor x = random(5, 64, 11493, 128), wt = random(6, 64, 128, 512), y = be.empty(DType.F32, 64, 11493, 512);
                 double ms2 = medianMs(3, 20, () -> be.matmul(x, wt, y, false));
-                emit(row("bench", "matmul", "precision", tf ? "tf32" : "fp32", "shape", "[64,11493,128]x[64,128,512]", "ms", ms2,
+                rows.add(row("bench", "matmul", "precision", precision, "shape", "[64,11493,128]x[64,128,512]", "ms", ms2,
                         "gflops", 2.0 * 64 * 11493 * 128 * 512 / (ms2 * 1e-3) / 1e9));
                 Tensor g = be.empty(DType.F32, 64, 128, 512);
                 double ms3 = medianMs(3, 20, () -> be.matmul(x.transpose(-1, -2), y, g, false));
-                emit(row("bench", "matmul", "precision", tf ? "tf32" : "fp32", "shape", "[64,128,11493]x[64,11493,512] (weight grad)",
+                rows.add(row("bench", "matmul", "precision", precision, "shape", "[64,128,11493]x[64,11493,512] (weight grad)",
                         "ms", ms3, "gflops", 2.0 * 64 * 11493 * 128 * 512 / (ms3 * 1e-3) / 1e9));
+            }
+            for (Map<String, Object> r : rows) {
+                r.put("of_matmul_roof", (Double) r.get("gflops") / roof);
+                emit(r);
             }
         }
         be.setTf32(false);
@@ -197,15 +241,14 @@ public final class CudaBench {
             int n = quick ? 1 << 26 : 1 << 28;
             Tensor a = random(7, n), b = be.empty(DType.F32, n);
             double ms = medianMs(2, 10, () -> be.copy(a, b));
-            emit(row("bench", "copy", "kind", "dense (memcpy)", "bytes", 4L * n, "ms", ms, "gbps", 2.0 * 4 * n / (ms * 1e-3) / 1e9));
+            emit(memoryRow(2.0 * 4 * n, ms, "bench", "copy", "kind", "dense (memcpy)", "bytes", 4L * n));
             int side = 1 << 14;
             Tensor m = a.reshape(side, n / side), t = be.empty(DType.F32, n / side, side);
             double ms2 = medianMs(2, 10, () -> be.copy(m.transpose(0, 1), t));
-            emit(row("bench", "copy", "kind", "transpose (strided kernel)", "bytes", 4L * n, "ms", ms2,
-                    "gbps", 2.0 * 4 * n / (ms2 * 1e-3) / 1e9));
+            emit(memoryRow(2.0 * 4 * n, ms2, "bench", "copy", "kind", "transpose (strided kernel)", "bytes", 4L * n));
             Tensor c = be.empty(DType.F32, n);
             double ms3 = medianMs(2, 10, () -> be.binary(dev.groklab.backend.Binary.ADD, a, b, c));
-            emit(row("bench", "elementwise", "kind", "add", "bytes", 12L * n, "ms", ms3, "gbps", 3.0 * 4 * n / (ms3 * 1e-3) / 1e9));
+            emit(memoryRow(3.0 * 4 * n, ms3, "bench", "elementwise", "kind", "add", "bytes", 12L * n));
         }
     }
 
@@ -218,12 +261,12 @@ public final class CudaBench {
                 Tensor o = be.empty(DType.F32, b, t, d), lse = be.empty(DType.F32, b, t);
                 double fwd = medianMs(3, 20, () -> be.attention(q, k, v, true, o, lse));
                 long fwdBytes = 4L * b * t * (4L * d + 1);
-                emit(row("bench", "attention", "pass", "forward", "B", b, "T", t, "D", d, "ms", fwd, "gbps", fwdBytes / (fwd * 1e-3) / 1e9));
+                emit(memoryRow(fwdBytes, fwd, "bench", "attention", "pass", "forward", "B", b, "T", t, "D", d));
                 Tensor go = random(11, b, t, d), gq = be.empty(DType.F32, b, t, d), gk = be.empty(DType.F32, b, t, d),
                         gv = be.empty(DType.F32, b, t, d);
                 double bwd = medianMs(3, 20, () -> be.attentionBackward(q, k, v, true, o, lse, go, gq, gk, gv));
                 long bwdBytes = 4L * b * t * (8L * d + 1);
-                emit(row("bench", "attention", "pass", "backward", "B", b, "T", t, "D", d, "ms", bwd, "gbps", bwdBytes / (bwd * 1e-3) / 1e9));
+                emit(memoryRow(bwdBytes, bwd, "bench", "attention", "pass", "backward", "B", b, "T", t, "D", d));
             }
         }
     }
@@ -240,10 +283,8 @@ public final class CudaBench {
                         gl = be.empty(DType.F32, rows, c);
                 double fwd = medianMs(3, 20, () -> be.crossEntropy(logits, targets, loss, lse));
                 double bwd = medianMs(3, 20, () -> be.crossEntropyBackward(logits, targets, lse, g, gl));
-                emit(row("bench", "cross_entropy", "pass", "forward", "rows", rows, "classes", c, "ms", fwd,
-                        "gbps", 4.0 * rows * (c + 2) / (fwd * 1e-3) / 1e9));
-                emit(row("bench", "cross_entropy", "pass", "backward", "rows", rows, "classes", c, "ms", bwd,
-                        "gbps", 4.0 * rows * (2 * c + 2) / (bwd * 1e-3) / 1e9));
+                emit(memoryRow(4.0 * rows * (c + 2), fwd, "bench", "cross_entropy", "pass", "forward", "rows", rows, "classes", c));
+                emit(memoryRow(4.0 * rows * (2 * c + 2), bwd, "bench", "cross_entropy", "pass", "backward", "rows", rows, "classes", c));
             }
         }
     }
