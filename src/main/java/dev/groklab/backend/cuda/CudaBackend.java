@@ -1100,10 +1100,7 @@ public final class CudaBackend implements Backend {
 
     /** Every parameter in one launch of adamw_f32, through a table of slots (GlOptSlot in common.cuh). */
     @Override public void adamw(List<AdamStep.Slot> params, AdamStep h) {
-        if (params.size() > OptTable.MOST) {
-            for (int i = 0; i < params.size(); i += OptTable.MOST) adamw(params.subList(i, Math.min(params.size(), i + OptTable.MOST)), h);
-            return;
-        }
+        if (inParts(params, part -> adamw(part, h))) return;
         OptTable t = new OptTable(params.size());
         for (AdamStep.Slot s : params) {
             live("adamw", s.p(), s.g(), s.m(), s.v(), s.decayTarget());
@@ -1120,10 +1117,7 @@ public final class CudaBackend implements Backend {
     }
 
     @Override public void sgd(List<SgdStep.Slot> params, SgdStep h) {
-        if (params.size() > OptTable.MOST) {
-            for (int i = 0; i < params.size(); i += OptTable.MOST) sgd(params.subList(i, Math.min(params.size(), i + OptTable.MOST)), h);
-            return;
-        }
+        if (inParts(params, part -> sgd(part, h))) return;
         boolean mom = h.momentum() != 0;
         OptTable t = new OptTable(params.size());
         for (SgdStep.Slot s : params) {
@@ -1138,6 +1132,13 @@ public final class CudaBackend implements Backend {
         if (t.total == 0) return;
         float[] head = {h.momentum(), h.dampening(), h.nesterov() ? 1f : 0f, h.step() == 1 ? 1f : 0f, Float.intBitsToFloat(h.models())};
         launchOptimizer("sgd_f32", hyper(head, h.lr(), h.weightDecay()), t);
+    }
+
+    /** Hands a list longer than one launch's table to {@code part} in pieces; false when it fits in one. */
+    private static <T> boolean inParts(List<T> all, Consumer<List<T>> part) {
+        if (all.size() <= OptTable.MOST) return false;
+        for (int i = 0; i < all.size(); i += OptTable.MOST) part.accept(all.subList(i, Math.min(all.size(), i + OptTable.MOST)));
+        return true;
     }
 
     /** The parameter table of a fused optimizer step: one 56-byte GlOptSlot per non-empty parameter. */
