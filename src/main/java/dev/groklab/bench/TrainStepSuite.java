@@ -1,6 +1,7 @@
 package dev.groklab.bench;
 
 import dev.groklab.backend.Backend;
+import dev.groklab.backend.RepeatedStep;
 import dev.groklab.data.AlgorithmicDataset;
 import dev.groklab.data.Task;
 import dev.groklab.tensor.Scope;
@@ -35,8 +36,10 @@ public final class TrainStepSuite {
         TrainConfig cfg = nanda(models, be.device().name());
         AlgorithmicDataset data = AlgorithmicDataset.build(Task.ADD, 113, 0.3, 0, false);
         try (Scope s = Scope.open()) {
-            Trainer t = new Trainer(be, cfg, data);
-            return Timer.measure(() -> t.advance(RunOutputs.NONE, false), settings, be::synchronize);
+            // Steps as training takes them between evaluations: replayed CUDA graphs on CUDA.
+            try (RepeatedStep steps = new Trainer(be, cfg, data).steps(RunOutputs.NONE)) {
+                return Timer.measure(steps::run, settings, be::synchronize);
+            }
         }
     }
 

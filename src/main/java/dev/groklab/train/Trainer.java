@@ -173,19 +173,14 @@ public final class Trainer {
             last = evaluate(0, null, schedule.apply(cfg.lr(), 1), 0);
             out.evaluation(last);
         }
-        try (RepeatedStep repeated = replayable() ? be.repeated(this::replayedStep) : null) {
+        try (RepeatedStep steps = steps(out)) {
             while (step < cfg.steps()) {
                 int s = step + 1;
                 boolean evalNow = s % cfg.evalEvery() == 0 || s == cfg.steps();
                 float[] lr = schedule.apply(cfg.lr(), s);
                 double[] gradNorm = null;
-                if (repeated != null && !evalNow) {
-                    pendingStep = s;
-                    repeated.run();
-                    step = s;
-                } else {
-                    gradNorm = advance(out, evalNow);
-                }
+                if (evalNow) gradNorm = advance(out, true);
+                else steps.run();
                 double secs = (System.nanoTime() - t0) / 1e9;
                 if (evalNow) {
                     last = evaluate(s, gradNorm, lr, secs);
@@ -196,6 +191,28 @@ public final class Trainer {
             }
         }
         return last;
+    }
+
+    /**
+     * Training steps as {@link #run} takes them between evaluations: each {@code run()} advances
+     * one step without gradient norms, through the backend's {@link RepeatedStep} where the step
+     * allows it (on CUDA a graph replay), else as {@link #advance}. Close it when done.
+     */
+    public RepeatedStep steps(RunOutputs out) {
+        RepeatedStep repeated = replayable() ? be.repeated(this::replayedStep) : null;
+        return new RepeatedStep() {
+            @Override public void run() {
+                if (repeated == null) {
+                    advance(out, false);
+                    return;
+                }
+                pendingStep = step + 1;
+                repeated.run();
+                step = pendingStep;
+            }
+
+            @Override public void close() { if (repeated != null) repeated.close(); }
+        };
     }
 
     /**
