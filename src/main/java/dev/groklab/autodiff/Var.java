@@ -59,7 +59,10 @@ public final class Var {
     public int[] shape() { return value.shape(); }
     public Backend backend() { return Backends.of(value); }
 
-    /** The accumulated gradient, or null before any backward pass reached this node. */
+    /**
+     * The accumulated gradient of a leaf (parameter or input), or null before any backward pass
+     * reached it. Inner nodes give theirs up during the backward pass and return null.
+     */
     public Tensor grad() { return grad; }
 
     public void zeroGrad() { grad = null; gradOwned = false; }
@@ -113,19 +116,16 @@ public final class Var {
         accumulate(seed, false);
         for (Var v : order) {
             if (v.backward == null || v.grad == null) continue;
-            // An inner node's gradient is read by nobody after its backward, so the first parent
-            // that receives it whole (an addition's operand, a reshape's input) may keep it as its
-            // own gradient instead of copying it. The node then drops it: its later in-place sums
-            // belong to the parent.
+            // An inner node's gradient is not kept after its backward (only leaves keep theirs, as
+            // in PyTorch), so the first parent that receives it whole (an addition's operand, a
+            // reshape's input) may keep it as its own gradient instead of copying it.
             DONATED.set(v.grad);
             try {
                 v.backward.apply(v.grad);
             } finally {
-                if (DONATED.get() == null) {
-                    v.grad = null;
-                    v.gradOwned = false;
-                }
                 DONATED.remove();
+                v.grad = null;
+                v.gradOwned = false;
             }
         }
     }

@@ -12,6 +12,8 @@ import org.junit.jupiter.api.Test;
 import java.util.Random;
 import java.util.function.Function;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every op's backward against central finite differences in float64. */
@@ -95,6 +97,23 @@ class GradCheckTest {
             Var y = Ops.add(v[0], v[1]);
             return Ops.mul(Ops.reshape(y, 5, 3), Ops.reshape(Ops.add(y, v[0]), 5, 3));
         }, x(3, 5), x(1, 5));
+    }
+
+    /** Leaves keep their gradients; inner nodes give theirs up, so a second backward pass adds exactly once more. */
+    @Test void onlyLeavesKeepGradients() {
+        Var x = Var.param(x(3, 5)), w = Var.param(x(3, 5));
+        Var y = Ops.mul(x, w);
+        Var z = Ops.sumAll(Ops.add(y, x));
+        z.backward();
+        assertNull(y.grad(), "an inner node's gradient");
+        for (int pass = 1; pass <= 2; pass++) {
+            for (int i = 0; i < 15; i++) {
+                double want = pass * (w.value().getDouble(i) + 1);
+                assertEquals(want, x.grad().getDouble(i), 1e-12, "dz/dx after " + pass + " backward passes");
+                assertEquals(pass * x.value().getDouble(i), w.grad().getDouble(i), 1e-12, "dz/dw after " + pass + " passes");
+            }
+            if (pass == 1) z.backward();
+        }
     }
 
     @Test void rows() {
