@@ -10,7 +10,7 @@
 // (T = 3..4, D = 32, B ≈ 1e5..1e6) a warp reads each operand row once per use, from L1.
 //
 // Launch attention_{fwd,bwd}_f32_d{32,64,128,256}: 128 threads (4 warps) per block, grid
-// ceil(B·T / 4); the suffix is 32·DCH ≥ D.
+// ceil(B·T / 4); the suffix is 32·DCH ≥ D. attention_last_{fwd,bwd}: the same, grid ceil(N·H / 4).
 #include "common.cuh"
 
 template <int DCH>
@@ -147,6 +147,86 @@ static __device__ __forceinline__ void attn_bwd(const float* __restrict__ q, con
     }
 }
 
+// Attention of one query per row over T keys (the read-out position of a causal model, whose
+// last query sees every key): q, out [N, H, D]; k, v [N, T, H, D]; p [N, H, T] keeps the softmax
+// for the backward. One warp per (n, h), lanes over D as above; keys of one head are H·D apart.
+// The forward takes the row's max and sum in one pass over the keys, then writes p and out in a
+// second (T is a handful); the backward owns gk and gv of its (n, h), so no atomics.
+template <int DCH>
+static __device__ __forceinline__ void attn_last_fwd(const float* __restrict__ q, const float* __restrict__ k,
+                                                     const float* __restrict__ v, float* __restrict__ out, float* __restrict__ p,
+                                                     int n, int t, int h, int d, float scale) {
+    int wid = blockIdx.x * (blockDim.x / 32) + threadIdx.x / 32, lane = threadIdx.x % 32;
+    if (wid >= n * h) return;
+    int b = wid / h, hh = wid - b * h;
+    long long row = (long long) wid * d, keys = ((long long) b * t * h + hh) * d, step = (long long) h * d;
+    float qv[DCH], acc[DCH];
+    attn_load<DCH>(qv, q + row, d, lane);
+    float m = -INFINITY, l = 0.f;
+    for (int j = 0; j < t; j++) {
+        float s = attn_dot<DCH>(qv, k + keys + j * step, d, lane) * scale;
+        float mn = fmaxf(m, s);
+        l = l * expf(m - mn) + expf(s - mn);
+        m = mn;
+    }
+    float inv = 1.f / l;
+    #pragma unroll
+    for (int c = 0; c < DCH; c++) acc[c] = 0.f;
+    for (int j = 0; j < t; j++) {
+        float pj = expf(attn_dot<DCH>(qv, k + keys + j * step, d, lane) * scale - m) * inv;
+        if (lane == 0) p[(long long) wid * t + j] = pj;
+        const float* vr = v + keys + j * step;
+        #pragma unroll
+        for (int c = 0; c < DCH; c++) {
+            int e = lane + 32 * c;
+            acc[c] = fmaf(pj, e < d ? vr[e] : 0.f, acc[c]);
+        }
+    }
+    #pragma unroll
+    for (int c = 0; c < DCH; c++) {
+        int e = lane + 32 * c;
+        if (e < d) out[row + e] = acc[c];
+    }
+}
+
+template <int DCH>
+static __device__ __forceinline__ void attn_last_bwd(const float* __restrict__ q, const float* __restrict__ k,
+                                                     const float* __restrict__ v, const float* __restrict__ p,
+                                                     const float* __restrict__ gout, float* __restrict__ gq, float* __restrict__ gk,
+                                                     float* __restrict__ gv, int n, int t, int h, int d, float scale) {
+    int wid = blockIdx.x * (blockDim.x / 32) + threadIdx.x / 32, lane = threadIdx.x % 32;
+    if (wid >= n * h) return;
+    int b = wid / h, hh = wid - b * h;
+    long long row = (long long) wid * d, keys = ((long long) b * t * h + hh) * d, step = (long long) h * d;
+    const float* prow = p + (long long) wid * t;
+    float qv[DCH], go[DCH], aq[DCH];
+    attn_load<DCH>(qv, q + row, d, lane);
+    attn_load<DCH>(go, gout + row, d, lane);
+    float dd = 0.f;   // Σ_j p_j (gout · v_j)
+    for (int j = 0; j < t; j++) dd = fmaf(prow[j], attn_dot<DCH>(go, v + keys + j * step, d, lane), dd);
+    #pragma unroll
+    for (int c = 0; c < DCH; c++) aq[c] = 0.f;
+    for (int j = 0; j < t; j++) {
+        float pj = prow[j];
+        float ds = pj * (attn_dot<DCH>(go, v + keys + j * step, d, lane) - dd) * scale;
+        long long kr = keys + j * step;
+        #pragma unroll
+        for (int c = 0; c < DCH; c++) {
+            int e = lane + 32 * c;
+            if (e < d) {
+                gv[kr + e] = pj * go[c];
+                gk[kr + e] = ds * qv[c];
+                aq[c] = fmaf(ds, k[kr + e], aq[c]);
+            }
+        }
+    }
+    #pragma unroll
+    for (int c = 0; c < DCH; c++) {
+        int e = lane + 32 * c;
+        if (e < d) gq[row + e] = aq[c];
+    }
+}
+
 #define GL_ATTN(DCH, D) \
     extern "C" __global__ void __launch_bounds__(128) attention_fwd_f32_d##D(const float* q, const float* k, const float* v, \
             float* out, float* lse, int bsz, int t, int d, int causal, float scale) { \
@@ -156,6 +236,14 @@ static __device__ __forceinline__ void attn_bwd(const float* __restrict__ q, con
             const float* out, const float* lse, const float* gout, float* gq, float* gk, float* gv, int bsz, int t, int d, \
             int causal, float scale) { \
         attn_bwd<DCH>(q, k, v, out, lse, gout, gq, gk, gv, bsz, t, d, causal, scale); \
+    } \
+    extern "C" __global__ void __launch_bounds__(128) attention_last_fwd_f32_d##D(const float* q, const float* k, const float* v, \
+            float* out, float* p, int n, int t, int h, int d, float scale) { \
+        attn_last_fwd<DCH>(q, k, v, out, p, n, t, h, d, scale); \
+    } \
+    extern "C" __global__ void __launch_bounds__(128) attention_last_bwd_f32_d##D(const float* q, const float* k, const float* v, \
+            const float* p, const float* gout, float* gq, float* gk, float* gv, int n, int t, int h, int d, float scale) { \
+        attn_last_bwd<DCH>(q, k, v, p, gout, gq, gk, gv, n, t, h, d, scale); \
     }
 
 GL_ATTN(1, 32)

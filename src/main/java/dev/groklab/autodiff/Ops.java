@@ -363,6 +363,36 @@ public final class Ops {
         });
     }
 
+    /**
+     * Attention of one query per row over T keys (see {@link Backend#lastQueryAttention}): q
+     * [..., H, D], k and v [..., T, H, D] with the same leading axes; result [..., H, D].
+     */
+    public static Var lastQueryAttention(Var q, Var k, Var v) {
+        Backend be = q.backend();
+        int[] ks = k.shape(), qs = q.shape();
+        int r = ks.length;
+        boolean ok = r >= 3 && Arrays.equals(ks, v.shape()) && qs.length == r - 1
+                && Arrays.equals(Arrays.copyOf(ks, r - 3), Arrays.copyOf(qs, r - 3)) && qs[r - 3] == ks[r - 2] && qs[r - 2] == ks[r - 1];
+        if (!ok) {
+            throw new IllegalArgumentException("lastQueryAttention: q must be [..., H, D] and k, v [..., T, H, D], got "
+                    + Shapes.str(qs) + ", " + Shapes.str(ks) + ", " + Shapes.str(v.shape()));
+        }
+        int t = ks[r - 3], h = ks[r - 2], d = ks[r - 1];
+        Tensor qv = dense(be, q.value()).reshape(-1, h, d);
+        Tensor kv = dense(be, k.value()).reshape(-1, t, h, d);
+        Tensor vv = dense(be, v.value()).reshape(-1, t, h, d);
+        int n = qv.dim(0);
+        Tensor out = be.empty(qv.dtype(), n, h, d), p = be.empty(qv.dtype(), n, h, t);
+        be.lastQueryAttention(qv, kv, vv, out, p);
+        return Var.of("lastQueryAttention", out.reshape(qs), new Var[]{q, k, v}, g -> {
+            Tensor gq = be.empty(qv.dtype(), n, h, d), gk = be.empty(qv.dtype(), n, t, h, d), gv = be.empty(qv.dtype(), n, t, h, d);
+            be.lastQueryAttentionBackward(qv, kv, vv, p, dense(be, g).reshape(n, h, d), gq, gk, gv);
+            q.accumulate(gq.reshape(qs), true);
+            k.accumulate(gk.reshape(ks), true);
+            v.accumulate(gv.reshape(ks), true);
+        });
+    }
+
     // ---- embeddings ----------------------------------------------------------------------------
 
     /**

@@ -121,6 +121,22 @@ public interface Backend {
     void attentionBackward(Tensor q, Tensor k, Tensor v, boolean causal, Tensor out, Tensor lse,
                            Tensor gOut, Tensor gq, Tensor gk, Tensor gv);
 
+    /**
+     * Attention of one query per row over T keys: the read-out position of a causal model, whose
+     * last query sees every key. q, out [N, H, D]; k, v [N, T, H, D] (N folds models and batch, H
+     * heads); scores q·k/√D, their softmax over t written to p [N, H, T] for the backward, and
+     * out = Σ_t p·v. Inputs dense, as every output. The default composes elementwise products,
+     * reductions and a softmax; a backend may fuse it.
+     */
+    default void lastQueryAttention(Tensor q, Tensor k, Tensor v, Tensor out, Tensor p) {
+        LastQueryAttention.forward(this, q, k, v, out, p);
+    }
+
+    /** Writes gq [N, H, D], gk, gv [N, T, H, D] from gOut [N, H, D] and the forward's p. */
+    default void lastQueryAttentionBackward(Tensor q, Tensor k, Tensor v, Tensor p, Tensor gOut, Tensor gq, Tensor gk, Tensor gv) {
+        LastQueryAttention.backward(this, q, k, v, p, gOut, gq, gk, gv);
+    }
+
     // ---- embeddings ---------------------------------------------------------------------------
 
     /**

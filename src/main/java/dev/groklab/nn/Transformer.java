@@ -102,13 +102,10 @@ public final class Transformer implements NeuronAccess {
         String pre = "blocks." + l + ".";
         Var a = norm(x, w, pre + "ln1");                                              // [M, B·T, D]
         Var xl = lastPosition(x, batch), al = lastPosition(a, batch);                 // [M, B, D]
-        Var q = Ops.reshape(Ops.matmul(al, w.apply(pre + "attn.W_Q")), m, batch, 1, h, dh);
+        Var q = Ops.reshape(Ops.matmul(al, w.apply(pre + "attn.W_Q")), m, batch, h, dh);
         Var k = Ops.reshape(Ops.matmul(a, w.apply(pre + "attn.W_K")), m, batch, t, h, dh);
         Var v = Ops.reshape(Ops.matmul(a, w.apply(pre + "attn.W_V")), m, batch, t, h, dh);
-        Var scores = Ops.mulScalar(Ops.sum(Ops.mul(q, k), false, 4), 1 / Math.sqrt(dh));   // [M, B, T, H]
-        Var pattern = Ops.softmax(Ops.permute(scores, 0, 1, 3, 2));                          // [M, B, H, T]
-        Var weights = Ops.reshape(Ops.permute(pattern, 0, 1, 3, 2), m, batch, t, h, 1);
-        Var z = Ops.reshape(Ops.sum(Ops.mul(weights, v), false, 2), m, batch, h * dh);     // [M, B, H·dh]
+        Var z = Ops.reshape(Ops.lastQueryAttention(q, k, v), m, batch, h * dh);            // [M, B, H·dh]
         xl = Ops.add(xl, dropout(linear(z, w, pre + "attn.W_O", pre + "attn.b_O"), training, step, 2 * l));
         return Ops.add(xl, dropout(mlpOut(mlpHidden(xl, l, w), l, w), training, step, 2 * l + 1));
     }

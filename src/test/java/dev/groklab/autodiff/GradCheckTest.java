@@ -79,6 +79,11 @@ class GradCheckTest {
         ok("concat", v -> Ops.square(Ops.concat(1, v[0], v[1])), x(3, 2), x(3, 5));
     }
 
+    @Test void lastQueryAttention() {
+        ok("one query over three keys", v -> Ops.lastQueryAttention(v[0], v[1], v[2]), x(2, 3, 2, 5), x(2, 3, 4, 2, 5), x(2, 3, 4, 2, 5));
+        ok("one key", v -> Ops.lastQueryAttention(v[0], v[1], v[2]), x(3, 1, 4), x(3, 1, 1, 4), x(3, 1, 1, 4));
+    }
+
     /**
      * An inner node hands its gradient to the first parent that takes it whole (an addition's
      * operand, a reshape's input) instead of copying it; these graphs reuse a node several ways so

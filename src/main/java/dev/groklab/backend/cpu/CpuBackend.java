@@ -2,6 +2,7 @@ package dev.groklab.backend.cpu;
 
 import dev.groklab.backend.AdamStep;
 import dev.groklab.backend.Binary;
+import dev.groklab.backend.LastQueryAttention;
 import dev.groklab.backend.MatmulPlan;
 import dev.groklab.backend.ScalarOp;
 import dev.groklab.backend.SgdStep;
@@ -166,6 +167,18 @@ public final class CpuBackend extends ReferenceBackend {
         if (f32(q, k, v, out, lse, gOut, gq, gk, gv)
                 && AttentionKernels.attentionBackward(q, k, v, causal, out, lse, gOut, gq, gk, gv)) return;
         super.attentionBackward(q, k, v, causal, out, lse, gOut, gq, gk, gv);
+    }
+
+    /** Composed of this backend's SIMD elementwise, reduction and softmax kernels (the reference is the scalar loop). */
+    @Override public void lastQueryAttention(Tensor q, Tensor k, Tensor v, Tensor out, Tensor p) {
+        live("lastQueryAttention", q, k, v, out, p);
+        LastQueryAttention.forward(this, q, k, v, out, p);
+    }
+
+    @Override public void lastQueryAttentionBackward(Tensor q, Tensor k, Tensor v, Tensor p, Tensor gOut, Tensor gq, Tensor gk,
+                                                     Tensor gv) {
+        live("lastQueryAttentionBackward", q, k, v, p, gOut, gq, gk, gv);
+        LastQueryAttention.backward(this, q, k, v, p, gOut, gq, gk, gv);
     }
 
     @Override public void gather(Tensor table, Tensor idx, Tensor out) {

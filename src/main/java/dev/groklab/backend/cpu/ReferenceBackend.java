@@ -3,6 +3,7 @@ package dev.groklab.backend.cpu;
 import dev.groklab.backend.AdamStep;
 import dev.groklab.backend.Backend;
 import dev.groklab.backend.Binary;
+import dev.groklab.backend.LastQueryAttention;
 import dev.groklab.backend.MatmulPlan;
 import dev.groklab.backend.ScalarOp;
 import dev.groklab.backend.SgdStep;
@@ -491,6 +492,67 @@ public class ReferenceBackend implements Backend {
                 gq.setDouble((long) b * t * d + i, gqa[i]);
                 gk.setDouble((long) b * t * d + i, gka[i]);
                 gv.setDouble((long) b * t * d + i, gva[i]);
+            }
+        }
+    }
+
+    /** Element (b, j, hh, e) of a dense [N, T, H, D] tensor. */
+    private static long keyIdx(int b, int j, int hh, int e, int t, int h, int d) { return (((long) b * t + j) * h + hh) * d + e; }
+
+    @Override public void lastQueryAttention(Tensor q, Tensor k, Tensor v, Tensor out, Tensor p) {
+        live("lastQueryAttention", q, k, v, out, p);
+        LastQueryAttention.check(q, k, v, out, p);
+        int n = k.dim(0), t = k.dim(1), h = k.dim(2), d = k.dim(3);
+        double scale = 1 / Math.sqrt(d);
+        double[] s = new double[t];
+        for (int b = 0; b < n; b++) {
+            for (int hh = 0; hh < h; hh++) {
+                long row = ((long) b * h + hh) * d;
+                double mx = Double.NEGATIVE_INFINITY;
+                for (int j = 0; j < t; j++) {
+                    double dot = 0;
+                    for (int e = 0; e < d; e++) dot += q.getDouble(row + e) * k.getDouble(keyIdx(b, j, hh, e, t, h, d));
+                    s[j] = dot * scale;
+                    mx = Math.max(mx, s[j]);
+                }
+                double z = 0;
+                for (int j = 0; j < t; j++) z += Math.exp(s[j] - mx);
+                for (int j = 0; j < t; j++) p.setDouble(((long) b * h + hh) * t + j, Math.exp(s[j] - mx) / z);
+                for (int e = 0; e < d; e++) {
+                    double acc = 0;
+                    for (int j = 0; j < t; j++) acc += Math.exp(s[j] - mx) / z * v.getDouble(keyIdx(b, j, hh, e, t, h, d));
+                    out.setDouble(row + e, acc);
+                }
+            }
+        }
+    }
+
+    @Override public void lastQueryAttentionBackward(Tensor q, Tensor k, Tensor v, Tensor p, Tensor gOut, Tensor gq, Tensor gk,
+                                                     Tensor gv) {
+        live("lastQueryAttentionBackward", q, k, v, p, gOut, gq, gk, gv);
+        LastQueryAttention.check(q, k, v, gOut, p);
+        int n = k.dim(0), t = k.dim(1), h = k.dim(2), d = k.dim(3);
+        double scale = 1 / Math.sqrt(d);
+        double[] dp = new double[t];
+        for (int b = 0; b < n; b++) {
+            for (int hh = 0; hh < h; hh++) {
+                long row = ((long) b * h + hh) * d;
+                double dd = 0;
+                for (int j = 0; j < t; j++) {
+                    dp[j] = 0;
+                    for (int e = 0; e < d; e++) dp[j] += gOut.getDouble(row + e) * v.getDouble(keyIdx(b, j, hh, e, t, h, d));
+                    dd += p.getDouble(((long) b * h + hh) * t + j) * dp[j];
+                }
+                for (int e = 0; e < d; e++) gq.setDouble(row + e, 0);
+                for (int j = 0; j < t; j++) {
+                    double pj = p.getDouble(((long) b * h + hh) * t + j), ds = pj * (dp[j] - dd) * scale;
+                    for (int e = 0; e < d; e++) {
+                        long ki = keyIdx(b, j, hh, e, t, h, d);
+                        gv.setDouble(ki, pj * gOut.getDouble(row + e));
+                        gk.setDouble(ki, ds * q.getDouble(row + e));
+                        gq.setDouble(row + e, gq.getDouble(row + e) + ds * k.getDouble(ki));
+                    }
+                }
             }
         }
     }

@@ -4,6 +4,7 @@ import dev.groklab.backend.AdamStep;
 import dev.groklab.backend.Backend;
 import dev.groklab.backend.Backends;
 import dev.groklab.backend.Binary;
+import dev.groklab.backend.LastQueryAttention;
 import dev.groklab.backend.MatmulPlan;
 import dev.groklab.backend.RepeatedStep;
 import dev.groklab.backend.ScalarOp;
@@ -1016,6 +1017,36 @@ public final class CudaBackend implements Backend {
         Tensor qd = dense(q), kd = dense(k), vd = dense(v), od = dense(out), ld = dense(lse), gd = dense(gOut);
         launchAttention("attention_bwd_f32_d", q, causal, args().ptr(ptr(qd)).ptr(ptr(kd)).ptr(ptr(vd)).ptr(ptr(od)).ptr(ptr(ld)).ptr(ptr(gd))
                 .ptr(ptr(gq)).ptr(ptr(gk)).ptr(ptr(gv)));
+    }
+
+    @Override public void lastQueryAttention(Tensor q, Tensor k, Tensor v, Tensor out, Tensor p) {
+        live("lastQueryAttention", q, k, v, out, p);
+        LastQueryAttention.check(q, k, v, out, p);
+        f32("lastQueryAttention", q, k, v, out, p);
+        requireDense("lastQueryAttention", out, p);
+        if (out.numel() == 0) return;
+        Tensor qd = dense(q), kd = dense(k), vd = dense(v);
+        launchLastQuery("attention_last_fwd_f32_d", k, args().ptr(ptr(qd)).ptr(ptr(kd)).ptr(ptr(vd)).ptr(ptr(out)).ptr(ptr(p)));
+    }
+
+    @Override public void lastQueryAttentionBackward(Tensor q, Tensor k, Tensor v, Tensor p, Tensor gOut, Tensor gq, Tensor gk,
+                                                     Tensor gv) {
+        live("lastQueryAttentionBackward", q, k, v, p, gOut, gq, gk, gv);
+        LastQueryAttention.check(q, k, v, gOut, p);
+        f32("lastQueryAttentionBackward", q, k, v, p, gOut, gq, gk, gv);
+        requireDense("lastQueryAttentionBackward", gq, gk, gv);
+        if (gq.numel() == 0) return;
+        Tensor qd = dense(q), kd = dense(k), vd = dense(v), pd = dense(p), gd = dense(gOut);
+        launchLastQuery("attention_last_bwd_f32_d", k, args().ptr(ptr(qd)).ptr(ptr(kd)).ptr(ptr(vd)).ptr(ptr(pd)).ptr(ptr(gd))
+                .ptr(ptr(gq)).ptr(ptr(gk)).ptr(ptr(gv)));
+    }
+
+    /** One warp per (n, h), four per block, on the kernel built for the head size; the shape follows a's tensors. */
+    private void launchLastQuery(String kernelPrefix, Tensor k, KernelArgs a) {
+        int n = k.dim(0), t = k.dim(1), h = k.dim(2), d = k.dim(3);
+        long rows = (long) n * h;
+        launch(kernelPrefix + headKernel(d), (int) ((rows + 3) / 4), 1, 1, 128, 1, 1,
+                a.i32(n).i32(t).i32(h).i32(d).f32((float) (1 / Math.sqrt(d))));
     }
 
     /** Four query rows per block, on the kernel built for q's head size; after a's tensors come the shape arguments. */

@@ -387,6 +387,33 @@ class CudaKernelsTest {
 
     // ---- attention ----------------------------------------------------------------------------------
 
+    /** One query per row over T keys (the read-out position), odd shapes and every head-size kernel, against the reference. */
+    @ParameterizedTest @MethodSource("dev.groklab.backend.cuda.CudaTests#drivers")
+    void lastQueryAttentionForwardBackward(String driver) {
+        CudaBackend g = CudaTests.backend(driver);
+        Random r = Check.rng();
+        try (Scope s = Scope.open()) {
+            int[][] cases = {{1, 1, 1, 1}, {37, 3, 4, 32}, {29, 5, 3, 17}, {5, 2, 7, 64}, {3, 4, 2, 100}, {2, 3, 1, 256}, {513, 3, 4, 32}};
+            for (int[] c : cases) {
+                int n = c[0], t = c[1], h = c[2], d = c[3];
+                String what = "lastQueryAttention n=" + n + " t=" + t + " h=" + h + " d=" + d;
+                Both q = randn(g, r, n, h, d), k = randn(g, r, n, t, h, d), v = randn(g, r, n, t, h, d);
+                Both out = empty(g, DType.F32, n, h, d), p = empty(g, DType.F32, n, h, t);
+                REF.lastQueryAttention(q.cpu(), k.cpu(), v.cpu(), out.cpu(), p.cpu());
+                g.lastQueryAttention(q.gpu(), k.gpu(), v.gpu(), out.gpu(), p.gpu());
+                close(what + " out", g, out.cpu(), out.gpu(), RTOL);
+                close(what + " p", g, p.cpu(), p.gpu(), RTOL);
+                Both go = randn(g, r, n, h, d), gq = empty(g, DType.F32, n, h, d);
+                Both gk = empty(g, DType.F32, n, t, h, d), gv = empty(g, DType.F32, n, t, h, d);
+                REF.lastQueryAttentionBackward(q.cpu(), k.cpu(), v.cpu(), p.cpu(), go.cpu(), gq.cpu(), gk.cpu(), gv.cpu());
+                g.lastQueryAttentionBackward(q.gpu(), k.gpu(), v.gpu(), p.gpu(), go.gpu(), gq.gpu(), gk.gpu(), gv.gpu());
+                close(what + " gq", g, gq.cpu(), gq.gpu(), RTOL);
+                close(what + " gk", g, gk.cpu(), gk.gpu(), RTOL);
+                close(what + " gv", g, gv.cpu(), gv.gpu(), RTOL);
+            }
+        }
+    }
+
     @ParameterizedTest @MethodSource("dev.groklab.backend.cuda.CudaTests#drivers")
     void attentionForwardBackward(String driver) {
         CudaBackend g = CudaTests.backend(driver);

@@ -23,6 +23,7 @@ abstract class CudaSuiteWithoutGpu {
     @Test void crossEntropy() { kernels.crossEntropyForwardBackward(driver()); }
     @Test void layerNorm() { kernels.layerNormForwardBackward(driver()); }
     @Test void attention() { kernels.attentionForwardBackward(driver()); }
+    @Test void lastQueryAttention() { kernels.lastQueryAttentionForwardBackward(driver()); }
     @Test void embeddings() { kernels.gatherAndDeterministicScatterAdd(driver()); }
     @Test void optimizers() { kernels.fusedOptimizerSteps(driver()); }
     @Test void dropout() { kernels.dropoutMaskIsBitIdenticalToTheCpu(driver()); }

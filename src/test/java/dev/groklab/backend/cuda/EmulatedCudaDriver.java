@@ -267,6 +267,8 @@ final class EmulatedCudaDriver implements CudaDriver {
         a.rewind();
         if (name.startsWith("copy_")) { copy(name, a); return; }
         if (name.startsWith("matmul_") && !name.equals("matmul_reduce")) { matmul(name, grid, a); return; }
+        if (name.startsWith("attention_last_fwd")) { lastQueryFwd(a); return; }
+        if (name.startsWith("attention_last_bwd")) { lastQueryBwd(a); return; }
         if (name.startsWith("attention_fwd")) { attentionFwd(a); return; }
         if (name.startsWith("attention_bwd")) { attentionBwd(a); return; }
         if (name.startsWith("langevin_")) { langevin(name, a); return; }
@@ -726,6 +728,57 @@ final class EmulatedCudaDriver implements CudaDriver {
                     f(dst, o, direct && accumulate ? f(dst, o) + acc : acc);
                 }
             }
+        }
+    }
+
+    private void lastQueryFwd(Args a) {
+        long q = a.ptr(), k = a.ptr(), v = a.ptr(), out = a.ptr(), p = a.ptr();
+        int n = a.i32(), t = a.i32(), h = a.i32(), d = a.i32();
+        float scale = a.f32();
+        for (int row = 0; row < n * h; row++) {
+            long keys = ((long) (row / h) * t * h + row % h) * d, step = (long) h * d;
+            float[] s = new float[t];
+            float mx = Float.NEGATIVE_INFINITY, l = 0;
+            for (int j = 0; j < t; j++) {
+                float dot = 0;
+                for (int e = 0; e < d; e++) dot += f(q, (long) row * d + e) * f(k, keys + j * step + e);
+                s[j] = dot * scale;
+                mx = Math.max(mx, s[j]);
+            }
+            for (int j = 0; j < t; j++) l += (float) Math.exp(s[j] - mx);
+            float[] acc = new float[d];
+            for (int j = 0; j < t; j++) {
+                float pj = (float) Math.exp(s[j] - mx) / l;
+                f(p, (long) row * t + j, pj);
+                for (int e = 0; e < d; e++) acc[e] += pj * f(v, keys + j * step + e);
+            }
+            for (int e = 0; e < d; e++) f(out, (long) row * d + e, acc[e]);
+        }
+    }
+
+    private void lastQueryBwd(Args a) {
+        long q = a.ptr(), k = a.ptr(), v = a.ptr(), p = a.ptr(), go = a.ptr(), gq = a.ptr(), gk = a.ptr(), gv = a.ptr();
+        int n = a.i32(), t = a.i32(), h = a.i32(), d = a.i32();
+        float scale = a.f32();
+        for (int row = 0; row < n * h; row++) {
+            long keys = ((long) (row / h) * t * h + row % h) * d, step = (long) h * d;
+            float[] dp = new float[t];
+            float dd = 0;
+            for (int j = 0; j < t; j++) {
+                for (int e = 0; e < d; e++) dp[j] += f(go, (long) row * d + e) * f(v, keys + j * step + e);
+                dd += f(p, (long) row * t + j) * dp[j];
+            }
+            float[] aq = new float[d];
+            for (int j = 0; j < t; j++) {
+                float pj = f(p, (long) row * t + j), ds = pj * (dp[j] - dd) * scale;
+                for (int e = 0; e < d; e++) {
+                    long ki = keys + j * step + e;
+                    f(gv, ki, pj * f(go, (long) row * d + e));
+                    f(gk, ki, ds * f(q, (long) row * d + e));
+                    aq[e] += ds * f(k, ki);
+                }
+            }
+            for (int e = 0; e < d; e++) f(gq, (long) row * d + e, aq[e]);
         }
     }
 
