@@ -59,11 +59,16 @@ class CudaTrainingTest {
         return TrainConfig.grid(base, List.of(1L, 2L), List.of(3e-3f), List.of(1f));
     }
 
-    private static List<double[]> curve(Backend be, TrainConfig cfg) {
+    /** A finished Trainer run: its evaluation rows and its final state (weights, optimizer moments) on the host. */
+    private record TrainerRun(List<double[]> evals, LinkedHashMap<String, float[]> state) {}
+
+    private static TrainerRun trainerRun(Backend be, TrainConfig cfg) {
         List<double[]> rows = new ArrayList<>();
         var data = AlgorithmicDataset.build(Task.parse(cfg.task()), cfg.p(), cfg.trainFraction(), cfg.splitSeed(), cfg.opToken());
+        LinkedHashMap<String, float[]> state = new LinkedHashMap<>();
         try (Scope s = Scope.open()) {
-            new Trainer(be, cfg, data).run(new RunOutputs() {
+            Trainer t = new Trainer(be, cfg, data);
+            t.run(new RunOutputs() {
                 @Override public void evaluation(EvalRecord r) {
                     for (int m = 0; m < r.models(); m++) {
                         rows.add(new double[]{r.step(), m, r.trainLoss()[m], r.trainAcc()[m], r.testLoss()[m], r.testAcc()[m],
@@ -72,9 +77,12 @@ class CudaTrainingTest {
                 }
                 @Override public void checkpoint(int step, LinkedHashMap<String, Tensor> st) {}
             }, Progress.NONE);
+            t.state().forEach((k, v) -> state.put(k, be.toHost(v).toFloatArray()));
         }
-        return rows;
+        return new TrainerRun(rows, state);
     }
+
+    private static List<double[]> curve(Backend be, TrainConfig cfg) { return trainerRun(be, cfg).evals(); }
 
     private static void sameCurves(String what, List<double[]> cpu, List<double[]> gpu) {
         assertEquals(cpu.size(), gpu.size(), what + ": evaluation rows");
@@ -210,29 +218,6 @@ class CudaTrainingTest {
                 }
             }
         }
-    }
-
-    /** A finished Trainer run: its evaluation rows and its final state (weights, optimizer moments) on the host. */
-    private record TrainerRun(List<double[]> evals, LinkedHashMap<String, float[]> state) {}
-
-    private static TrainerRun trainerRun(CudaBackend be, TrainConfig cfg) {
-        List<double[]> rows = new ArrayList<>();
-        var data = AlgorithmicDataset.build(Task.parse(cfg.task()), cfg.p(), cfg.trainFraction(), cfg.splitSeed(), cfg.opToken());
-        LinkedHashMap<String, float[]> state = new LinkedHashMap<>();
-        try (Scope s = Scope.open()) {
-            Trainer t = new Trainer(be, cfg, data);
-            t.run(new RunOutputs() {
-                @Override public void evaluation(EvalRecord r) {
-                    for (int m = 0; m < r.models(); m++) {
-                        rows.add(new double[]{r.step(), m, r.trainLoss()[m], r.trainAcc()[m], r.testLoss()[m], r.testAcc()[m],
-                                r.weightNorm()[m], r.gradNorm()[m]});
-                    }
-                }
-                @Override public void checkpoint(int step, LinkedHashMap<String, Tensor> st) {}
-            }, Progress.NONE);
-            t.state().forEach((k, v) -> state.put(k, be.toHost(v).toFloatArray()));
-        }
-        return new TrainerRun(rows, state);
     }
 
     /**
