@@ -10,7 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** SGD with optional (Nesterov) momentum and L2 decay, one fused kernel per parameter. */
+/** SGD with optional (Nesterov) momentum and L2 decay: one fused step over all parameters (one launch on CUDA). */
 public final class Sgd implements Optimizer {
     private final float momentum;
     private final boolean nesterov;
