@@ -225,11 +225,7 @@ public final class Ops {
     public static Var slice(Var x, int axis, int start, int end) {
         Backend be = x.backend();
         Tensor out = x.value().slice(axis, start, end);
-        return Var.of("slice", out, new Var[]{x}, g -> {
-            Tensor gx = zerosLike(be, x.value());
-            be.copy(g, gx.slice(axis, start, end));
-            x.accumulate(gx, true);
-        });
+        return Var.of("slice", out, new Var[]{x}, g -> x.accumulateSlice(g, axis, start, end));
     }
 
     /** Joins tensors along an axis; the other axes must agree. */

@@ -94,6 +94,26 @@ public final class Var {
         }
     }
 
+    /**
+     * Adds g to the region {@code [start, end)} of {@code axis} of this node's gradient (a slice's
+     * backward): the first time into zeros, later into the region alone, so the rest of the
+     * gradient is neither rewritten nor read.
+     */
+    void accumulateSlice(Tensor g, int axis, int start, int end) {
+        if (!requiresGrad) return;
+        Backend be = Backends.of(g);
+        if (grad == null) {
+            grad = be.empty(value.dtype(), value.shape());
+            be.fill(grad, 0);
+            gradOwned = true;
+            be.copy(g, grad.slice(axis, start, end));
+        } else {
+            Tensor region = grad.slice(axis, start, end), sum = be.empty(value.dtype(), region.shape());
+            be.binary(Binary.ADD, region, g, sum);
+            be.copy(sum, region);
+        }
+    }
+
     /** Back-propagates from a scalar (numel 1): d self / d self = 1. */
     public void backward() {
         if (value.numel() != 1) {

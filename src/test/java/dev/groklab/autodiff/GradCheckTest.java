@@ -76,6 +76,9 @@ class GradCheckTest {
         ok("reshape", v -> Ops.reshape(Ops.mul(v[0], v[0]), 5, 3), x(3, 5));
         ok("permute", v -> Ops.mul(Ops.permute(v[0], 2, 0, 1), v[1]), x(3, 5, 2), x(2, 3, 5));
         ok("slice", v -> Ops.square(Ops.slice(v[0], 1, 1, 4)), x(3, 5));
+        ok("two slices of one node", v -> Ops.mul(Ops.slice(v[0], 1, 0, 2), Ops.slice(v[0], 1, 2, 4)), x(3, 5));
+        ok("a slice beside the whole", v -> Ops.add(Ops.slice(v[0], 1, 1, 3), Ops.slice(Ops.mul(v[0], v[0]), 1, 0, 2)), x(3, 5));
+        ok("overlapping slices of a middle axis", v -> Ops.mul(Ops.slice(v[0], 1, 0, 3), Ops.slice(v[0], 1, 1, 4)), x(2, 5, 3));
         ok("concat", v -> Ops.square(Ops.concat(1, v[0], v[1])), x(3, 2), x(3, 5));
     }
 
