@@ -205,6 +205,34 @@ public final class Ops {
         return Var.of("reshape", out, new Var[]{x}, g -> x.accumulate(dense(be, g).reshape(orig), false));
     }
 
+    /**
+     * A strided view of x's elements in row-major order: element (i0, i1, ...) of the result is
+     * element offset + Σ i·stride of x. The view must not overlap itself (each stride at least the
+     * extent of the axes after it). Its backward adds into the same view of x's gradient; no
+     * element is copied either way when x is dense.
+     */
+    public static Var view(Var x, int[] shape, int[] strides, long offset) {
+        if (shape.length != strides.length || shape.length == 0) throw new IllegalArgumentException("view: shape and strides differ in rank");
+        long extent = 1;
+        long last = offset;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            if (shape[i] < 1 || strides[i] < extent) {
+                throw new IllegalArgumentException("view: strides " + Shapes.str(strides) + " overlap or are negative for shape " + Shapes.str(shape));
+            }
+            last += (long) (shape[i] - 1) * strides[i];
+            extent = (long) (shape[i] - 1) * strides[i] + 1;
+        }
+        if (offset < 0 || last >= x.value().numel()) {
+            throw new IllegalArgumentException("view: shape " + Shapes.str(shape) + " with strides " + Shapes.str(strides) + " at offset " + offset
+                    + " reaches outside the " + x.value().numel() + " elements of " + Shapes.str(x.shape()));
+        }
+        Backend be = x.backend();
+        Tensor xd = dense(be, x.value());
+        Tensor out = new Tensor(xd.storage(), xd.dtype(), shape, strides, xd.offset() + offset);
+        return Var.of("view", out, new Var[]{x},
+                g -> x.accumulateRegion(g, t -> new Tensor(t.storage(), t.dtype(), shape, strides, t.offset() + offset)));
+    }
+
     public static Var permute(Var x, int... axes) {
         Tensor out = x.value().permute(axes);
         int[] inverse = new int[axes.length];
@@ -225,7 +253,7 @@ public final class Ops {
     public static Var slice(Var x, int axis, int start, int end) {
         Backend be = x.backend();
         Tensor out = x.value().slice(axis, start, end);
-        return Var.of("slice", out, new Var[]{x}, g -> x.accumulateSlice(g, axis, start, end));
+        return Var.of("slice", out, new Var[]{x}, g -> x.accumulateRegion(g, t -> t.slice(axis, start, end)));
     }
 
     /** Joins tensors along an axis; the other axes must agree. */

@@ -13,6 +13,7 @@ import java.util.Deque;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 
 /**
  * A node of the reverse-mode tape: a value, its gradient, and how to push a gradient back to
@@ -95,22 +96,22 @@ public final class Var {
     }
 
     /**
-     * Adds g to the region {@code [start, end)} of {@code axis} of this node's gradient (a slice's
-     * backward): the first time into zeros, later into the region alone, so the rest of the
-     * gradient is neither rewritten nor read.
+     * Adds g to a region of this node's gradient (a slice's or a view's backward); {@code region}
+     * maps the dense gradient to it. The first time the rest is zero-filled, later the region alone
+     * is read and written, so the rest of the gradient is neither rewritten nor read.
      */
-    void accumulateSlice(Tensor g, int axis, int start, int end) {
+    void accumulateRegion(Tensor g, UnaryOperator<Tensor> region) {
         if (!requiresGrad) return;
         Backend be = Backends.of(g);
         if (grad == null) {
             grad = be.empty(value.dtype(), value.shape());
             be.fill(grad, 0);
             gradOwned = true;
-            be.copy(g, grad.slice(axis, start, end));
+            be.copy(g, region.apply(grad));
         } else {
-            Tensor region = grad.slice(axis, start, end), sum = be.empty(value.dtype(), region.shape());
-            be.binary(Binary.ADD, region, g, sum);
-            be.copy(sum, region);
+            Tensor r = region.apply(grad), sum = be.empty(value.dtype(), r.shape());
+            be.binary(Binary.ADD, r, g, sum);
+            be.copy(sum, r);
         }
     }
 

@@ -176,10 +176,10 @@ public final class Transformer implements NeuronAccess {
         return unembed(lastPosition(x, batch), w);
     }
 
-    /** [M, B·T, D] → [M, B, D] at position T − 1. */
+    /** [M, B·T, D] → [M, B, D] at position T − 1: a strided view, every T-th row. */
     private Var lastPosition(Var x, int batch) {
         int t = c.seqLen(), d = c.dModel();
-        return Ops.reshape(Ops.slice(Ops.reshape(x, models, batch, t, d), 2, t - 1, t), models, batch, d);
+        return Ops.view(x, new int[]{models, batch, d}, new int[]{batch * t * d, t * d, 1}, (long) (t - 1) * d);
     }
 
     /** Final norm and unembedding of the read-out position [M, B, D]. */

@@ -14,6 +14,7 @@ import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every op's backward against central finite differences in float64. */
@@ -78,6 +79,11 @@ class GradCheckTest {
         ok("slice", v -> Ops.square(Ops.slice(v[0], 1, 1, 4)), x(3, 5));
         ok("two slices of one node", v -> Ops.mul(Ops.slice(v[0], 1, 0, 2), Ops.slice(v[0], 1, 2, 4)), x(3, 5));
         ok("a slice beside the whole", v -> Ops.add(Ops.slice(v[0], 1, 1, 3), Ops.slice(Ops.mul(v[0], v[0]), 1, 0, 2)), x(3, 5));
+        ok("every third row", v -> Ops.square(Ops.view(v[0], new int[]{2, 3, 4}, new int[]{36, 12, 1}, 8)), x(2, 9, 4));
+        ok("a view beside the whole", v -> Ops.add(Ops.view(Ops.tanh(v[0]), new int[]{2, 4}, new int[]{12, 1}, 4),
+                Ops.view(Ops.mul(v[0], v[0]), new int[]{2, 4}, new int[]{12, 1}, 0)), x(2, 3, 4));
+        ok("two views of one node", v -> Ops.mul(Ops.view(v[0], new int[]{2, 4}, new int[]{12, 1}, 4),
+                Ops.view(v[0], new int[]{2, 4}, new int[]{12, 1}, 2)), x(2, 3, 4));
         ok("overlapping slices of a middle axis", v -> Ops.mul(Ops.slice(v[0], 1, 0, 3), Ops.slice(v[0], 1, 1, 4)), x(2, 5, 3));
         ok("concat", v -> Ops.square(Ops.concat(1, v[0], v[1])), x(3, 2), x(3, 5));
     }
@@ -108,6 +114,14 @@ class GradCheckTest {
     }
 
     /** Leaves keep their gradients; inner nodes give theirs up, so a second backward pass adds exactly once more. */
+    @Test void viewsThatOverlapOrLeaveTheTensorAreRefused() {
+        Var v = Var.param(x(2, 3, 4));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Ops.view(v, new int[]{2, 4}, new int[]{2, 1}, 0));
+        assertTrue(e.getMessage().contains("overlap"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Ops.view(v, new int[]{2, 4}, new int[]{12, 1}, 13));
+        assertTrue(e.getMessage().contains("outside the 24 elements"), e.getMessage());
+    }
+
     @Test void onlyLeavesKeepGradients() {
         Var x = Var.param(x(3, 5)), w = Var.param(x(3, 5));
         Var y = Ops.mul(x, w);
