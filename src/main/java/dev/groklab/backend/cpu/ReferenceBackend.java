@@ -517,10 +517,13 @@ public class ReferenceBackend implements Backend {
                 }
                 double z = 0;
                 for (int j = 0; j < t; j++) z += Math.exp(s[j] - mx);
-                for (int j = 0; j < t; j++) p.setDouble(((long) b * h + hh) * t + j, Math.exp(s[j] - mx) / z);
+                for (int j = 0; j < t; j++) {
+                    s[j] = Math.exp(s[j] - mx) / z;   // the score becomes its probability
+                    p.setDouble(((long) b * h + hh) * t + j, s[j]);
+                }
                 for (int e = 0; e < d; e++) {
                     double acc = 0;
-                    for (int j = 0; j < t; j++) acc += Math.exp(s[j] - mx) / z * v.getDouble(keyIdx(b, j, hh, e, t, h, d));
+                    for (int j = 0; j < t; j++) acc += s[j] * v.getDouble(keyIdx(b, j, hh, e, t, h, d));
                     out.setDouble(row + e, acc);
                 }
             }
