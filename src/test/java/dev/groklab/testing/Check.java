@@ -13,9 +13,13 @@ import static org.junit.jupiter.api.Assertions.fail;
 public final class Check {
     private Check() {}
 
-    /** A fresh random generator; the seed is printed on failure through the message. */
+    /**
+     * A fresh random generator. A failing test's message names the seeds it drew (see
+     * {@link SeedReport}), and {@code -Dgroklab.test.seed=a,b,...} replays them.
+     */
     public static Random rng() {
-        long seed = System.nanoTime();
+        long seed = SeedReport.next();
+        SeedReport.drawn(seed);
         return new Random(seed);
     }
 
