@@ -13,6 +13,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include <deque>
 #include <type_traits>
@@ -119,6 +120,13 @@ template <class T> static inline unsigned int __match_any_sync(unsigned int mask
 template <class T> static inline T atomicAdd(T* p, T v) { T old = *p; *p = old + v; return old; }
 template <class T> static inline T atomicCAS(T* p, T compare, T v) { T old = *p; if (old == compare) *p = v; return old; }
 template <class T> static inline T atomicMax(T* p, T v) { T old = *p; if (v > old) *p = v; return old; }
+
+// ---- clock: the host's monotonic nanoseconds stand in for SM cycles -------------------------------------
+static inline long long clock64() {
+    timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long) t.tv_sec * 1000000000LL + t.tv_nsec;
+}
 
 // ---- arithmetic ---------------------------------------------------------------------------------------------------
 template <class A, class B> static inline std::common_type_t<A, B> min(A a, B b) { return a < b ? a : b; }

@@ -59,6 +59,7 @@ public final class CudaBackend implements Backend {
     public static final String NO_KERNELS = "kernels were not compiled (no nvcc at build time)";
 
     private static final int THREADS = 256;
+    static final int DEFAULT_SPLIT_K_MIN_TILES = 8;
     private static final long ARG_RING = 1L << 20;
 
     /** Whether a backend can run here, and if not why (one line). */
@@ -91,6 +92,9 @@ public final class CudaBackend implements Backend {
     private MemorySegment staging = Arena.ofAuto().allocate(1 << 16, 64);
     private final MemorySegment errorHost = Arena.ofAuto().allocate(16, 16);
     private GraphRecording recording;
+    private ProfileEvents profiling;
+    /** A product splits its k-tiles over blocks (summed by matmul_reduce) only with at least this many. */
+    private int splitKMinTiles = DEFAULT_SPLIT_K_MIN_TILES;
     private boolean tf32 = Boolean.getBoolean(TF32_PROPERTY);
     private long graphLaunches;
     private boolean graphs = !"false".equalsIgnoreCase(System.getProperty(GRAPHS_PROPERTY, "true"));
@@ -248,6 +252,16 @@ public final class CudaBackend implements Backend {
     /** Training steps replayed as CUDA graphs (default, unless -Dgroklab.cuda.graphs=false) or run kernel by kernel. */
     public void setGraphs(boolean on) { graphs = on; }
 
+    /**
+     * The fewest k-tiles (of 8) a product needs before its k axis is split over blocks when it has
+     * too few output tiles to fill the GPU; {@link Integer#MAX_VALUE} never splits (benchmarks
+     * compare the two costs: idle SMs against one more launch).
+     */
+    void setSplitKMinTiles(int tiles) {
+        if (tiles < 1) throw new IllegalArgumentException("split-K threshold must be >= 1 k-tile, got " + tiles);
+        splitKMinTiles = tiles;
+    }
+
     /** A step replayed as a CUDA graph after one eager run and its capture ({@link CudaRepeatedStep}). */
     @Override public RepeatedStep repeated(Runnable step) {
         return graphs ? new CudaRepeatedStep(this, step) : RepeatedStep.eager(step);
@@ -292,6 +306,7 @@ public final class CudaBackend implements Backend {
         }
         driver.launchKernel(f, gx, gy, gz, bx, by, bz, 0, stream, a);
         if (recording != null) recording.record(kernel, f, new int[]{gx, gy, gz, bx, by, bz}, a.snapshot());
+        if (profiling != null) profiling.after(kernel, "grid " + gx + "x" + gy + "x" + gz + ", block " + bx + "x" + by + "x" + bz);
     }
 
     /** A 1-D grid-stride launch over n items. */
@@ -314,6 +329,7 @@ public final class CudaBackend implements Backend {
             recording.record("memcpy", -1, new int[0], b);
         }
         driver.memcpyDtoDAsync(dst, src, bytes, stream);
+        if (profiling != null) profiling.after("copy device to device", bytes + " bytes");
     }
 
     /** Host bytes to device memory: a stream-ordered copy, or inside a graph step via the arena. */
@@ -323,6 +339,7 @@ public final class CudaBackend implements Backend {
             dtod(dst, recording.stage(src, bytes), bytes);
         } else {
             driver.memcpyHtoDAsync(dst, src, bytes, stream);
+            if (profiling != null) profiling.after("copy host to device", bytes + " bytes");
         }
     }
 
@@ -343,6 +360,7 @@ public final class CudaBackend implements Backend {
         long off = (argRingPos + 255) / 256 * 256;
         if (off + block.length > ARG_RING) off = 0;
         driver.memcpyHtoDAsync(argRing + off, s, block.length, stream);
+        if (profiling != null) profiling.after("copy host to device (arguments)", block.length + " bytes");
         argRingPos = off + block.length;
         return argRing + off;
     }
@@ -417,6 +435,41 @@ public final class CudaBackend implements Backend {
     void rawFree(long pointer, long bytes) { allocator.release(pointer, CudaAllocator.blockSize(bytes)); }
 
     // ---- timing -----------------------------------------------------------------------------------
+
+    /** SM cycles {@link #profile(Runnable)} holds the GPU for: about 50 ms at 2 GHz. */
+    static final long PROFILE_SPIN_CYCLES = 100_000_000L;
+
+    /** The GPU time of each operation {@code work} enqueues (eager; waits for the work). */
+    public KernelProfile profile(Runnable work) { return profile(work, PROFILE_SPIN_CYCLES); }
+
+    /**
+     * The GPU time of each operation {@code work} enqueues. The work queues up behind a kernel that
+     * holds the GPU for {@code spinCycles}, so its operations then run back to back and the events
+     * recorded between them time the GPU, not the host's launch rate.
+     */
+    KernelProfile profile(Runnable work, long spinCycles) {
+        requireEager("profile");
+        if (profiling != null) throw new IllegalStateException("profile: already profiling");
+        bind();
+        ProfileEvents ev = new ProfileEvents(driver, stream);
+        try {
+            long t0 = System.nanoTime();
+            ev.mark();
+            launch("spin", 1, 1, 1, 1, 1, 1, args().i64(spinCycles));
+            ev.mark();
+            profiling = ev;
+            try {
+                work.run();
+            } finally {
+                profiling = null;
+            }
+            double enqueueMs = (System.nanoTime() - t0) * 1e-6;
+            synchronize();
+            return ev.profile(enqueueMs);
+        } finally {
+            ev.close();
+        }
+    }
 
     /** Milliseconds of GPU time that {@code work} enqueues, measured with events (waits for it). */
     public double timeMs(Runnable work) {
@@ -836,7 +889,7 @@ public final class CudaBackend implements Backend {
         long blocks = tiles * groups;
         long nm = (long) n * m;
         int splits = 1;
-        if (blocks < 2L * sms && seq >= 8) {
+        if (blocks < 2L * sms && seq >= splitKMinTiles) {
             splits = (int) Math.min(Math.min((2L * sms + blocks - 1) / blocks, seq / 4), 64);
             long cap = (64L << 20) / Math.max(1, 4 * groups * nm);   // partials within 64 MiB
             splits = (int) Math.max(1, Math.min(splits, cap));

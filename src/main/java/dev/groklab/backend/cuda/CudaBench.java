@@ -393,7 +393,49 @@ public final class CudaBench {
                     emit(row("bench", "nanda_step", "models", models, "mode", "graph launch only (GPU time)", "step_ms", launch,
                             "steps_per_s", 1e3 / launch, "model_steps_per_s", models * 1e3 / launch));
                 }
+                nandaProfile(step, models);
+                nandaSplitK(step, models);
             }
+        }
+    }
+
+    /** Where a step's GPU time goes: each kernel's share, its launches timed back to back. */
+    private void nandaProfile(NandaStep step, int models) {
+        KernelProfile p = be.profile(step);
+        double total = p.totalMs();
+        emit(row("bench", "nanda_profile", "models", models, "operations", p.ops().size(), "gpu_ms", total,
+                "host_bound", p.hostBound(), "spin_ms", p.spinMs(), "enqueue_ms", p.enqueueMs()));
+        for (KernelProfile.Totals t : p.byName()) {
+            emit(row("bench", "nanda_profile", "models", models, "kernel", t.name(), "launches", t.launches(),
+                    "gpu_us", t.ms() * 1e3, "share", t.ms() / total));
+        }
+        if (models == 1) {
+            for (int i = 0; i < p.ops().size(); i++) {
+                KernelProfile.Op op = p.ops().get(i);
+                emit(row("bench", "nanda_profile_op", "models", models, "index", i, "kernel", op.name(), "detail", op.detail(),
+                        "gpu_us", op.ms() * 1e3));
+            }
+        }
+    }
+
+    /**
+     * The graph-replayed step's GPU time with split-K (more blocks for a short product, one more
+     * launch to sum their partials) from several k-tile counts up, and never.
+     */
+    private void nandaSplitK(NandaStep step, int models) {
+        try {
+            for (int minTiles : new int[]{CudaBackend.DEFAULT_SPLIT_K_MIN_TILES, 32, 128, Integer.MAX_VALUE}) {
+                be.setSplitKMinTiles(minTiles);
+                try (CudaGraphStep g = new CudaGraphStep(be, step)) {
+                    g.run();
+                    double launch = medianMs(3, 20, g::launchOnly);
+                    emit(row("bench", "nanda_split_k", "models", models,
+                            "split_from_k_tiles", minTiles == Integer.MAX_VALUE ? "never" : minTiles,
+                            "operations", g.operations(), "step_ms", launch));
+                }
+            }
+        } finally {
+            be.setSplitKMinTiles(CudaBackend.DEFAULT_SPLIT_K_MIN_TILES);
         }
     }
 }

@@ -108,6 +108,9 @@ public final class CudaGraphStep implements AutoCloseable {
 
     public int replays() { return replays; }
 
+    /** The captured operations' names in order (kernels, and "memcpy" for device copies). */
+    java.util.List<String> operationNames() { return rec.ops.stream().map(GraphRecording.Op::name).toList(); }
+
     public long arenaBytesUsed() { return rec.arenaUsed; }
 
     @Override public void close() {

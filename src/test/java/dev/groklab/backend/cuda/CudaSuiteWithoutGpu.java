@@ -34,6 +34,7 @@ abstract class CudaSuiteWithoutGpu {
     @Test void graphReplayTransformer() { training.graphReplayOfATransformerStep(driver()); }
     @Test void trainerGraphs() { training.trainerReplaysItsStepsAsGraphs(driver()); }
     @Test void repeatedStep() { training.repeatedStepRecapturesOrRunsEagerly(driver()); }
+    @Test void profile() { training.profileTimesEveryOperationOfAStep(driver()); }
     @Test void graphMismatch() { training.graphReplayRejectsADifferentStep(driver()); }
     @Test void walkers() { training.walkersMatchTheCpuReference(driver()); }
 }

@@ -221,6 +221,46 @@ class CudaTrainingTest {
     }
 
     /**
+     * A profiled step times every kernel the step launches, in the captured graph's order, and
+     * computes exactly what an unprofiled step computes; profiling inside a graph step is refused.
+     */
+    @ParameterizedTest @MethodSource("dev.groklab.backend.cuda.CudaTests#drivers")
+    void profileTimesEveryOperationOfAStep(String driver) {
+        CudaBackend g = CudaTests.backend(driver);
+        TrainConfig cfg = transformer("cuda", 10, 0);
+        try (Scope s = Scope.open()) {
+            CudaBench.NandaStep plain = new CudaBench.NandaStep(g, cfg), profiled = new CudaBench.NandaStep(g, cfg);
+            plain.run();
+            profiled.run();
+            plain.run();
+            KernelProfile p = g.profile(profiled, 2_000_000L);
+            for (String name : plain.params.names()) {
+                CudaTests.identical(name + " after a profiled step", g.toHost(plain.params.get(name).value()),
+                        g.toHost(profiled.params.get(name).value()));
+            }
+            List<String> kernels = new ArrayList<>();
+            for (KernelProfile.Op op : p.ops()) {
+                assertTrue(op.ms() >= 0 && Double.isFinite(op.ms()), op + ": a time");
+                if (!op.name().startsWith("copy ")) kernels.add(op.name());
+            }
+            assertTrue(p.spinMs() > 0 && p.enqueueMs() > 0, "spin " + p.spinMs() + " ms, enqueue " + p.enqueueMs() + " ms");
+            assertEquals(p.totalMs(), p.byName().stream().mapToDouble(KernelProfile.Totals::ms).sum(), 1e-9);
+            assertEquals(p.ops().size(), p.byName().stream().mapToInt(KernelProfile.Totals::launches).sum());
+
+            List<String> captured = new ArrayList<>();
+            try (CudaGraphStep gs = new CudaGraphStep(g, () -> {
+                profiled.run();
+                assertThrows(IllegalStateException.class, () -> g.profile(() -> { }), "profile inside a graph step");
+            })) {
+                gs.run();
+                gs.operationNames().stream().filter(n -> !n.equals("memcpy")).forEach(captured::add);
+            }
+            assertEquals(captured, kernels, "the profiled kernels are the step's kernels, in order");
+            assertTrue(kernels.size() > 20, kernels.size() + " kernels");
+        }
+    }
+
+    /**
      * The Trainer hands its steps between evaluations to the backend's RepeatedStep: on CUDA, one
      * eager step, a capture, then graph replays, captured again after each evaluation step when the
      * pool's addresses moved. The run equals the kernel-by-kernel run bit for bit: a full-batch

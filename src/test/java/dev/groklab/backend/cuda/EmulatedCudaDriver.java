@@ -273,6 +273,7 @@ final class EmulatedCudaDriver implements CudaDriver {
         if (name.startsWith("attention_bwd")) { attentionBwd(a); return; }
         if (name.startsWith("langevin_")) { langevin(name, a); return; }
         switch (name) {
+            case "spin" -> { }   // holds the GPU; nothing to model
             case "fill_b32" -> { long o = a.ptr(); int n = a.i32(); int bits = a.i32(); for (int i = 0; i < n; i++) in(o, i, bits); }
             case "fill_b64" -> { long o = a.ptr(); int n = a.i32(); long bits = a.i64(); for (int i = 0; i < n; i++) mem.set(JAVA_LONG, off(o) + 8L * i, bits); }
             case "unary_f32" -> {
