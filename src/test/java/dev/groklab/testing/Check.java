@@ -60,10 +60,20 @@ public final class Check {
      * tensor's scale, robust to individual elements near zero.
      */
     public static void close(String what, Tensor expected, Tensor actual, double rtol) {
+        close(what, expected, actual, rtol, 0);
+    }
+
+    /**
+     * Asserts max|actual − expected| ≤ rtol · max(max|expected|, terms): for outputs that are sums of
+     * terms of scale {@code terms} (a dot product of k unit normals: √k), which can cancel to far
+     * below the terms' scale when there are few outputs; rounding error follows the terms, not the
+     * result.
+     */
+    public static void close(String what, Tensor expected, Tensor actual, double rtol, double terms) {
         if (!expected.sameShape(actual)) {
             fail(what + ": shape " + Shapes.str(actual.shape()) + ", expected " + Shapes.str(expected.shape()));
         }
-        double scale = 1e-30, worst = 0;
+        double scale = Math.max(1e-30, terms), worst = 0;
         int at = -1;
         for (int i = 0, n = expected.numel(); i < n; i++) {
             double e = expected.getDouble(i), a = actual.getDouble(i);

@@ -167,13 +167,14 @@ class AttentionKernelsTest {
                 assertTrue(AttentionKernels.attention(q, k, v, causal, out, lse, path), at);
                 assertTrue(AttentionKernels.attentionBackward(q, k, v, causal, outR, lseR, gOut, gq, gk, gv, path), at);
             }
-            Check.close(at + " out", outR, out, RTOL);
-            Check.close(at + " lse", lseR, lse, RTOL);
+            // Unit-scale terms: with one row and one key, lse is a lone q·k/√d that may land near 0.
+            Check.close(at + " out", outR, out, RTOL, 1);
+            Check.close(at + " lse", lseR, lse, RTOL, 1);
             // With one visible key (T = 1) gq and gk vanish exactly: Σ_j p_ij (dp_ij − D_i) = 0.
             // They are then checked against the scale of the other gradient, not against zero.
             closeOrVanishing(at + " gq", gqR, gq, gvR);
             closeOrVanishing(at + " gk", gkR, gk, gvR);
-            Check.close(at + " gv", gvR, gv, RTOL);
+            Check.close(at + " gv", gvR, gv, RTOL, 1);
         }
     }
 

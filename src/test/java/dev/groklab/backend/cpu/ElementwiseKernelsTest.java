@@ -247,7 +247,8 @@ class ElementwiseKernelsTest {
                     Tensor expected = Check.empty(CPU, shape), got = Check.empty(CPU, shape);
                     REF.unaryBackward(op, x, y, gy, expected);
                     assertTrue(ElementwiseKernels.unaryBackward(op, x, y, gy, got));
-                    Check.close(seeded(op + " backward " + java.util.Arrays.toString(shape), seed), expected, got, RTOL);
+                    // gy·f'(x) with unit-scale gy and f': a lone value near a zero of f' is judged at that scale
+                    Check.close(seeded(op + " backward " + java.util.Arrays.toString(shape), seed), expected, got, RTOL, 1);
                 }
                 // strided gradient, result written over the gradient's own storage
                 Tensor x = input(r, op, 33, 65), y = Check.empty(CPU, 33, 65);
@@ -298,7 +299,8 @@ class ElementwiseKernelsTest {
         Tensor expected = Check.empty(CPU, x.shape()), got = Check.empty(CPU, x.shape());
         REF.scalar(op, x, c, expected);
         assertTrue(ElementwiseKernels.scalar(op, x, c, got), what);
-        Check.close(what, expected, got, RTOL);
+        // The kernel adds c rounded to float, and x + c may cancel: judge a sum at its terms' scale.
+        Check.close(what, expected, got, RTOL, op == ScalarOp.ADD ? 1 + Math.abs(c) : 0);
     }
 
     // ---- binary ---------------------------------------------------------------------------------

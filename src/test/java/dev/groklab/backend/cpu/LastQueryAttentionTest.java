@@ -28,7 +28,8 @@ class LastQueryAttentionTest {
                     Tensor[] want = run(REF, q, k, v, go), got = run(CPU, q, k, v, go);
                     String[] names = {"out", "p", "gq", "gk", "gv"};
                     for (int i = 0; i < want.length; i++) {
-                        Check.close(names[i] + " n=" + n + " t=" + t + " h=" + h + " d=" + d, want[i], got[i], 1e-5);
+                        // With n = h = d = 1 an output is one sum of t unit-scale terms, which can cancel.
+                        Check.close(names[i] + " n=" + n + " t=" + t + " h=" + h + " d=" + d, want[i], got[i], 1e-5, 1);
                     }
                 }
             }

@@ -40,11 +40,11 @@ class OptimizerKernelsTest {
             REF.adamw(pe, g, me, ve, target, h);
             assertTrue(OptimizerKernels.adamw(pg, g, mg, vg, target, h));
             String w = what + " " + Arrays.toString(shape) + (toInit ? " toward init" : "") + " step " + t;
-            Check.close(w + " p", pe, pg, 1e-5);
             // m can cancel to far below the gradients' scale: absolute slack at that scale
             Check.closeEach(w + " m", me, mg, 1e-5, 1e-2);
             Check.close(w + " v", ve, vg, 1e-5);
-            Check.closeEach(w + " p elementwise", pe, pg, 1e-5, 1e-3);
+            // p elementwise (a lone parameter can end near 0: slack at the step's scale)
+            Check.closeEach(w + " p", pe, pg, 1e-5, 1e-3);
         }
     }
 

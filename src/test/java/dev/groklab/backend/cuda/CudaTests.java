@@ -62,7 +62,12 @@ final class CudaTests {
 
     /** Compares a device result with the reference's CPU result. */
     static void close(String what, CudaBackend g, Tensor expected, Tensor actual, double rtol) {
-        Check.close(what + " [" + g + "]", expected, g.toHost(actual), rtol);
+        close(what, g, expected, actual, rtol, 0);
+    }
+
+    /** As above, judged at least at the terms' scale (see {@link Check#close(String, Tensor, Tensor, double, double)}). */
+    static void close(String what, CudaBackend g, Tensor expected, Tensor actual, double rtol, double terms) {
+        Check.close(what + " [" + g + "]", expected, g.toHost(actual), rtol, terms);
     }
 
     /** Exact equality, element by element (for bit-identical results). */

@@ -127,11 +127,12 @@ class OpenClElementwiseTest {
                     Tensor e = REF.empty(DType.F32, shape), a = ocl.empty(DType.F32, shape);
                     REF.unary(op, x, e);
                     ocl.unary(op, dx, a);
-                    Check.close(at("unary " + op + " " + Arrays.toString(shape), seed), e, ocl.toHost(a), RTOL);
+                    // Unit-scale inputs and slopes: a lone value near a zero of f or f' is judged at that scale.
+                    Check.close(at("unary " + op + " " + Arrays.toString(shape), seed), e, ocl.toHost(a), RTOL, 1);
                     Tensor gy = Check.randn(REF, r, shape), ge = REF.empty(DType.F32, shape), ga = ocl.empty(DType.F32, shape);
                     REF.unaryBackward(op, x, e, gy, ge);
                     ocl.unaryBackward(op, dx, a, up(ocl, gy), ga);
-                    Check.close(at("unaryBackward " + op + " " + Arrays.toString(shape), seed), ge, ocl.toHost(ga), RTOL);
+                    Check.close(at("unaryBackward " + op + " " + Arrays.toString(shape), seed), ge, ocl.toHost(ga), RTOL, 1);
                 }
                 // transposed input, and in place
                 Tensor x = positive ? Check.uniform(REF, r, 0.1, 3, 17, 65) : Check.randn(REF, r, 17, 65);
@@ -173,7 +174,9 @@ class OpenClElementwiseTest {
                     Tensor e = REF.empty(DType.F32, shape), a = ocl.empty(DType.F32, shape);
                     REF.scalar(op, in, v, e);
                     ocl.scalar(op, up(ocl, in), v, a);
-                    Check.close(at("scalar " + op + " " + v + " " + Arrays.toString(shape), seed), e, ocl.toHost(a), RTOL);
+                    // x + 0.37 may cancel; the device adds 0.37 rounded to float: judge at the terms' scale
+                    Check.close(at("scalar " + op + " " + v + " " + Arrays.toString(shape), seed), e, ocl.toHost(a), RTOL,
+                            op == ScalarOp.ADD ? 1 + Math.abs(v) : 0);
                 }
             }
             Tensor x = Check.randn(REF, r, 33, 7), dx = up(ocl, x);

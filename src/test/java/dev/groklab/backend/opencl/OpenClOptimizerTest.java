@@ -43,8 +43,10 @@ class OpenClOptimizerTest {
                         Tensor dp = up(ocl, p), dm = up(ocl, m), dv = up(ocl, v);
                         REF.adamw(p, g, m, v, toInit ? t : null, h);
                         ocl.adamw(dp, up(ocl, g), dm, dv, toInit ? up(ocl, t) : null, h);
-                        Check.close("adamw p " + w, p, ocl.toHost(dp), 1e-5);
-                        Check.close("adamw m " + w, m, ocl.toHost(dm), 1e-5);
+                        // A single parameter can cancel to near 0: bound errors by the terms' scale (p0 ~ 1
+                        // moved by ~1e-2; m = 0.9·m0 + 0.1·g with both ~0.1).
+                        Check.close("adamw p " + w, p, ocl.toHost(dp), 1e-5, 1e-2);
+                        Check.close("adamw m " + w, m, ocl.toHost(dm), 1e-5, 0.1);
                         Check.close("adamw v " + w, v, ocl.toHost(dv), 1e-5);
                     }
                 }
@@ -70,8 +72,9 @@ class OpenClOptimizerTest {
                             Tensor dp = up(ocl, p), db = up(ocl, b);
                             REF.sgd(p, g, momentum == 0 ? null : b, toInit ? t : null, h);
                             ocl.sgd(dp, up(ocl, g), momentum == 0 ? null : db, toInit ? up(ocl, t) : null, h);
-                            Check.close("sgd p " + w, p, ocl.toHost(dp), 1e-5);
-                            if (momentum != 0) Check.close("sgd buf " + w, b, ocl.toHost(db), 1e-5);
+                            // p0 ~ 1 moved by ~0.1; buf = 0.9·b + g + ... with unit terms (see adamwEnsembles)
+                            Check.close("sgd p " + w, p, ocl.toHost(dp), 1e-5, 0.1);
+                            if (momentum != 0) Check.close("sgd buf " + w, b, ocl.toHost(db), 1e-5, 1);
                         }
                     }
                 }
