@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # CUDA benchmarks on the GPU host, from the repository root with bundle/ present (built by
 # native/bundle/build.sh; no JDK needed there). Writes JSON lines to OUT_DIR/bench.jsonl (OUT_DIR
-# defaults to $OUT, else bench-out) and everything else, JVM crash reports included, to
-# OUT_DIR/bench.log (two files):
+# defaults to $OUT, else bench-out), everything else, JVM crash reports included, to
+# OUT_DIR/bench.log, and the table of the goals against PyTorch to OUT_DIR/goals.md:
 #   - groklab's kernels (bundle/bin/cuda-bench, one JVM per part so that a kernel fault in one
 #     part leaves the others): sgemm 1024/2048/4096 fp32 and TF32, copy GB/s, attention and
 #     cross-entropy at the grokking shapes, walkers at 1e8, nanda training steps (1 and 64
@@ -56,7 +56,7 @@ run() {
   esac
   echo "== $name: exit $rc after $((SECONDS - t0))s" | tee -a "$log"
   # A JVM crash report goes into the log (its head names the signal and the faulting frames), so
-  # that the output stays two files however many parts crash.
+  # that the output stays the same files however many parts crash.
   local f
   for f in "$out"/hs_err_bench_*.log; do
     [ -f "$f" ] || continue
@@ -99,3 +99,5 @@ run nanda_torch_compile 75 TERM "$py" "$peers/nanda_torch.py" --device cuda --st
 run torch_brownian_compile 60 TERM "$py" "$peers/torch_brownian.py" --compile ${quick:+--walkers 10000000}
 echo "== cuda_bench done in ${SECONDS}s; results: $jsonl" | tee -a "$log"
 cut -c1-220 "$jsonl"
+# The goals table (groklab against its PyTorch peer of this run) into goals.md, and shown last.
+"$cb" --goals "$jsonl" > "$out/goals.md" 2>> "$log" && cat "$out/goals.md"

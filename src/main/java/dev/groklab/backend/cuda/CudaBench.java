@@ -53,6 +53,11 @@ public final class CudaBench {
     }
 
     public static void main(String[] args) throws IOException {
+        if (args.length == 2 && args[0].equals("--goals")) {
+            // The goals table of an earlier run's bench.jsonl: no GPU needed.
+            System.out.print(CudaBenchGoals.table(CudaBenchGoals.read(Path.of(args[1]))));
+            return;
+        }
         Path outFile = null;
         boolean quick = false;
         List<String> only = new ArrayList<>();
@@ -62,7 +67,7 @@ public final class CudaBench {
                 case "--quick" -> quick = true;
                 case "--only" -> only.addAll(Arrays.asList(args[++i].split(",")));
                 default -> throw new IllegalArgumentException("CudaBench: unknown argument " + args[i]
-                        + " (--out FILE, --quick, --only device,matmul,copy,attention,ce,walkers,nanda)");
+                        + " (--out FILE, --quick, --only device,matmul,copy,attention,ce,walkers,nanda; or --goals BENCH_JSONL)");
             }
         }
         CudaBackend.Availability a = CudaBackend.probe();
