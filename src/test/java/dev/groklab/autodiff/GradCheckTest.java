@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.Random;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -46,7 +47,7 @@ class GradCheckTest {
      * Draws inputs until no value of {@code kinked} (a ReLU's input) lies within 1e-3 of 0: a central
      * difference would straddle the kink there and disagree with the one-sided gradient.
      */
-    private Tensor[] awayFromKink(java.util.function.Supplier<Tensor[]> draw, Function<Var[], Var> kinked) {
+    private Tensor[] awayFromKink(Supplier<Tensor[]> draw, Function<Var[], Var> kinked) {
         while (true) {
             Tensor[] in = draw.get();
             Var[] c = new Var[in.length];

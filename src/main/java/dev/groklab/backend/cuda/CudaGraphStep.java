@@ -1,5 +1,7 @@
 package dev.groklab.backend.cuda;
 
+import java.util.List;
+
 /**
  * Runs a closure (a whole training step: forward, backward, optimizer) as one CUDA graph. The
  * first {@link #run} captures the closure's kernels into a graph and launches it; every later
@@ -109,7 +111,7 @@ public final class CudaGraphStep implements AutoCloseable {
     public int replays() { return replays; }
 
     /** The captured operations' names in order (kernels, and "memcpy" for device copies). */
-    java.util.List<String> operationNames() { return rec.ops.stream().map(GraphRecording.Op::name).toList(); }
+    List<String> operationNames() { return rec.ops.stream().map(GraphRecording.Op::name).toList(); }
 
     public long arenaBytesUsed() { return rec.arenaUsed; }
 

@@ -265,9 +265,8 @@ class CudaKernelsTest {
         // An output sums k (times the batch, when reducing it) unit-normal products and its initial
         // value; a lone output may cancel far below the terms' scale, which bounds the rounding.
         long terms = (long) as[as.length - 1] * (os.length < as.length ? as[0] : 1);
-        Check.close(what + " " + java.util.Arrays.toString(as) + (ta ? "ᵀ" : "") + " x " + java.util.Arrays.toString(bs) + (tb ? "ᵀ" : "")
-                + (acc ? " acc" : "") + (g.tf32() ? " tf32" : "") + " [" + g + "]", out.cpu(), g.toHost(out.gpu()), rtol,
-                Math.sqrt(terms) + 1);
+        close(what + " " + java.util.Arrays.toString(as) + (ta ? "ᵀ" : "") + " x " + java.util.Arrays.toString(bs) + (tb ? "ᵀ" : "")
+                + (acc ? " acc" : "") + (g.tf32() ? " tf32" : ""), g, out.cpu(), out.gpu(), rtol, Math.sqrt(terms) + 1);
     }
 
     @ParameterizedTest @MethodSource("dev.groklab.backend.cuda.CudaTests#drivers")
