@@ -19,6 +19,7 @@ class CudaBenchGoalsTest {
         Path jsonl = dir.resolve("bench.jsonl");
         Files.write(jsonl, List.of(
                 "{\"bench\": \"device\", \"device\": \"H100\"}",
+                "{\"bench\": \"matmul\", \"precision\": \"fp32\", \"n\": 2048, \"ms\": 0.5, \"gflops\": 35000.0}",
                 "{\"bench\": \"matmul\", \"precision\": \"fp32\", \"n\": 4096, \"ms\": 3.0, \"gflops\": 40000.0}",
                 "{\"bench\": \"matmul\", \"precision\": \"fp32\", \"n\": 2048, \"layout\": \"AᵀBᵀ\", \"gflops\": 1.0}",
                 "{\"bench\": \"matmul\", \"precision\": \"tf32\", \"n\": 4096, \"ms\": 1.0, \"gflops\": 100000.0}",
@@ -26,10 +27,12 @@ class CudaBenchGoalsTest {
                 "{\"bench\": \"walkers\", \"potential\": \"crossing\", \"math\": \"exact (double log/sincos)\", \"walker_steps_per_s\": 3e12}",
                 "{\"bench\": \"nanda_step\", \"models\": 1, \"mode\": \"eager\", \"steps_per_s\": 400.0}",
                 "{\"bench\": \"nanda_step\", \"models\": 1, \"mode\": \"graph\", \"steps_per_s\": 4000.0}",
+                "{\"bench\": \"nanda_step\", \"models\": 64, \"mode\": \"eager\", \"steps_per_s\": 10.0, \"model_steps_per_s\": 640.0}",
                 "{\"bench\": \"nanda_step\", \"models\": 64, \"mode\": \"graph\", \"steps_per_s\": 100.0, \"model_steps_per_s\": 6400.0}",
                 "{\"bench\": \"grok_nanda\", \"steps\": 15000, \"wall_s\": 6.5, \"exit\": 0, \"result\": \"train accuracy 1.000\"}",
                 "a JVM banner that is not JSON",
                 "{\"peer\": \"pytorch\", \"device\": \"cuda\", \"compile\": false, \"steps_per_s\": 1000.0}",
+                "{\"peer\": \"pytorch\", \"bench\": \"matmul\", \"precision\": \"fp32\", \"n\": 2048, \"gflops\": 45000.0}",
                 "{\"peer\": \"pytorch\", \"bench\": \"matmul\", \"precision\": \"fp32\", \"n\": 4096, \"gflops\": 50000.0}",
                 "{\"peer\": \"pytorch\", \"bench\": \"matmul\", \"precision\": \"tf32\", \"n\": 4096, \"gflops\": 400000.0}",
                 "{\"peer\": \"pytorch\", \"bench\": \"walkers\", \"compile\": false, \"walker_steps_per_s\": 1e11}",
@@ -51,6 +54,23 @@ class CudaBenchGoalsTest {
         assertEquals("| matmul 4096 fp32 vs torch.matmul (cuBLAS) | 40,000 GFLOP/s | 50,000 GFLOP/s | 0.80× | ≥ 0.70× | yes |", lines[8]);
         assertEquals("| matmul 4096 tf32 vs torch.matmul (cuBLAS) | 100,000 GFLOP/s | 400,000 GFLOP/s | 0.25× | ≥ 0.70× | no |", lines[9]);
         assertTrue(table.endsWith("\nnanda grok: train accuracy 1.000\n"), table);
+    }
+
+    /** A shorter run (cuda_bench.sh --quick) is set against the goals at the largest sizes it measured, named in the table. */
+    @Test void aShorterRunIsJudgedAtItsLargestSizes() throws IOException {
+        Path jsonl = dir.resolve("quick.jsonl");
+        Files.write(jsonl, List.of(
+                "{\"bench\": \"matmul\", \"precision\": \"fp32\", \"n\": 1024, \"gflops\": 20000.0}",
+                "{\"bench\": \"matmul\", \"precision\": \"fp32\", \"n\": 2048, \"gflops\": 30000.0}",
+                "{\"bench\": \"nanda_step\", \"models\": 1, \"mode\": \"graph\", \"steps_per_s\": 4000.0, \"model_steps_per_s\": 4000.0}",
+                "{\"bench\": \"nanda_step\", \"models\": 8, \"mode\": \"graph\", \"steps_per_s\": 1000.0, \"model_steps_per_s\": 8000.0}",
+                "{\"peer\": \"pytorch\", \"device\": \"cuda\", \"compile\": false, \"steps_per_s\": 500.0}",
+                "{\"peer\": \"pytorch\", \"bench\": \"matmul\", \"precision\": \"fp32\", \"n\": 2048, \"gflops\": 40000.0}"));
+        String[] lines = CudaBenchGoals.table(CudaBenchGoals.read(jsonl)).split("\n");
+        assertEquals("| 8-model ensemble, per model, vs one eager PyTorch model | 8,000 model-steps/s | 500 steps/s | 16.0× "
+                + "| ≥ 20.0× | no |", lines[5]);
+        assertEquals("| matmul 2048 fp32 vs torch.matmul (cuBLAS) | 30,000 GFLOP/s | 40,000 GFLOP/s | 0.75× | ≥ 0.70× | yes |", lines[8]);
+        assertEquals("| matmul 4096 tf32 vs torch.matmul (cuBLAS) | not measured | not measured | | ≥ 0.70× | — |", lines[9]);
     }
 
     @Test void anEmptyRunMeasuresNothing() throws IOException {

@@ -4,11 +4,12 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The GPU tests (every kernel against the CPU reference, training curves, graph replay,
- * walkers) run through a driver that needs no GPU; each subclass names its driver.
+ * walkers, the bench's parts) run through a driver that needs no GPU; each subclass names its driver.
  */
 abstract class CudaSuiteWithoutGpu {
     private final CudaKernelsTest kernels = new CudaKernelsTest();
     private final CudaTrainingTest training = new CudaTrainingTest();
+    private final CudaBenchTest bench = new CudaBenchTest();
 
     /** The driver name {@link CudaTests#backend} resolves. */
     abstract String driver();
@@ -37,4 +38,5 @@ abstract class CudaSuiteWithoutGpu {
     @Test void profile() { training.profileTimesEveryOperationOfAStep(driver()); }
     @Test void graphMismatch() { training.graphReplayRejectsADifferentStep(driver()); }
     @Test void walkers() { training.walkersMatchTheCpuReference(driver()); }
+    @Test void bench() { bench.everyPartWritesItsRowsAtTinySizes(driver()); }
 }
