@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 abstract class CudaSuiteWithoutGpu {
     private final CudaKernelsTest kernels = new CudaKernelsTest();
     private final CudaTrainingTest training = new CudaTrainingTest();
-    private final CudaBenchTest bench = new CudaBenchTest();
+    private final CudaBenchCheck bench = new CudaBenchCheck();
 
     /** The driver name {@link CudaTests#backend} resolves. */
     abstract String driver();

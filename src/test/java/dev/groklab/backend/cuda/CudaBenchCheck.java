@@ -2,9 +2,6 @@ package dev.groklab.backend.cuda;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.groklab.io.Json;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -17,13 +14,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Every part of the CUDA bench at tiny sizes: each writes its rows, no part fails, the rates are
- * positive and finite, and the goals table finds groklab's side of every goal in them. Run
- * through the drivers that need no GPU, this is the bench's code path before the GPU run that
- * measures it.
+ * positive and finite, and the goals table finds groklab's side of every goal in them. Run by
+ * {@link CudaSuiteWithoutGpu} through the drivers that need no GPU, so that the bench's code has
+ * run before the GPU run that measures it; on a GPU host that run is bench/peers/cuda_bench.sh
+ * itself, so this is no part of the GPU tests' time budget.
  */
-@Tag("gpu")
-class CudaBenchTest {
-    @ParameterizedTest @MethodSource("dev.groklab.backend.cuda.CudaTests#drivers")
+final class CudaBenchCheck {
     void everyPartWritesItsRowsAtTinySizes(String driver) {
         CudaBackend g = CudaTests.backend(driver);
         CudaBenchSizes size = CudaBenchSizes.TINY;
