@@ -45,20 +45,19 @@ final class CudaBenchCheck {
                 && positive(r, "walker_steps_per_s")));
 
         for (int models : new int[]{1, m}) {
-            int n = models;
             for (String mode : new String[]{"eager", "graph", "graph launch only (GPU time)"}) {
-                assertEquals(1, count(rows, r -> is(r, "nanda_step") && r.path("models").asInt() == n
+                assertEquals(1, count(rows, r -> is(r, "nanda_step") && r.path("models").asInt() == models
                         && mode.equals(r.path("mode").asText()) && positive(r, "model_steps_per_s")), models + " models, " + mode);
             }
-            List<JsonNode> profile = select(rows, r -> is(r, "nanda_profile") && r.path("models").asInt() == n);
+            List<JsonNode> profile = select(rows, r -> is(r, "nanda_profile") && r.path("models").asInt() == models);
             JsonNode summary = profile.getFirst();
             assertTrue(summary.path("operations").asInt() > 20 && summary.has("host_bound"), summary.toString());
             double shares = profile.stream().skip(1).mapToDouble(r -> r.path("share").asDouble()).sum();
             int launches = profile.stream().skip(1).mapToInt(r -> r.path("launches").asInt()).sum();
             assertEquals(summary.path("operations").asInt(), launches, "every profiled operation is one kernel's");
             if (summary.path("gpu_ms").asDouble() > 0) assertEquals(1.0, shares, 1e-3, "the kernels' shares");
-            assertEquals(models == 1 ? launches : 0, count(rows, r -> is(r, "nanda_profile_op") && r.path("models").asInt() == n));
-            assertEquals(4, count(rows, r -> is(r, "nanda_split_k") && r.path("models").asInt() == n && r.has("step_ms")));
+            assertEquals(models == 1 ? launches : 0, count(rows, r -> is(r, "nanda_profile_op") && r.path("models").asInt() == models));
+            assertEquals(4, count(rows, r -> is(r, "nanda_split_k") && r.path("models").asInt() == models && r.has("step_ms")));
         }
 
         // The goals table reads groklab's side of each rate from these rows (the PyTorch peers and the grok run are not here).
