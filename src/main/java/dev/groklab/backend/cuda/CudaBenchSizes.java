@@ -47,24 +47,18 @@ record CudaBenchSizes(int[] squares, int transposed, int ensemble, int trainRows
     int dHead() { return dModel / heads; }
 
     /** The nanda preset as a TrainConfig (Nanda et al.: 1-layer ReLU transformer, x+y mod 113, 30%, AdamW wd 1). */
-    static TrainConfig nandaConfig(int models) {
-        TrainConfig base = new TrainConfig("add", 113, 0.3, 0, false, "transformer", 1, 128, 4, 512, "relu", false, false, 0.0, 12,
-                new int[]{48}, "adamw", null, null, null, 0.9f, 0.98f, 1e-8f, 0f, false, false, false, "constant", 10, 1, 0,
-                1000, 0, 100, 1000, "cuda");
-        return TrainConfig.grid(base, seeds(models), List.of(1e-3f), List.of(1f));
-    }
+    static TrainConfig nandaConfig(int models) { return transformer(113, 0.3, 0, 128, 4, 512, models); }
 
     /** The same step's shape, small: a 1-layer transformer d 16 on x+y mod 23. */
-    static TrainConfig tinyConfig(int models) {
-        TrainConfig base = new TrainConfig("add", 23, 0.5, 3, false, "transformer", 1, 16, 2, 24, "relu", false, false, 0.0, 0,
-                new int[]{16}, "adamw", null, null, null, 0.9f, 0.98f, 1e-8f, 0f, false, false, false, "constant", 10, 1, 0,
-                1000, 0, 100, 1000, "cuda");
-        return TrainConfig.grid(base, seeds(models), List.of(1e-3f), List.of(1f));
-    }
+    static TrainConfig tinyConfig(int models) { return transformer(23, 0.5, 3, 16, 2, 24, models); }
 
-    private static List<Long> seeds(int models) {
+    /** A 1-layer ReLU transformer without LayerNorm or biases on x+y mod p, full-batch AdamW (lr 1e-3, wd 1, 10-step warm-up). */
+    private static TrainConfig transformer(int p, double trainFraction, long splitSeed, int d, int heads, int dMlp, int models) {
+        TrainConfig base = new TrainConfig("add", p, trainFraction, splitSeed, false, "transformer", 1, d, heads, dMlp, "relu", false,
+                false, 0.0, 12, new int[]{48}, "adamw", null, null, null, 0.9f, 0.98f, 1e-8f, 0f, false, false, false, "constant", 10,
+                1, 0, 1000, 0, 100, 1000, "cuda");
         List<Long> seeds = new ArrayList<>();
-        for (int i = 0; i < models; i++) seeds.add((long) i);
-        return seeds;
+        for (long i = 0; i < models; i++) seeds.add(i);
+        return TrainConfig.grid(base, seeds, List.of(1e-3f), List.of(1f));
     }
 }

@@ -15,9 +15,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CudaBenchGoalsTest {
     @TempDir Path dir;
 
-    @Test void setsEachRateAgainstItsPeerOfTheRun() throws IOException {
+    /** The goals table of a bench.jsonl holding these lines, read back from the file as cuda-bench --goals reads it. */
+    private String table(String... lines) throws IOException {
         Path jsonl = dir.resolve("bench.jsonl");
-        Files.write(jsonl, List.of(
+        Files.write(jsonl, List.of(lines));
+        return CudaBenchGoals.table(CudaBenchGoals.read(jsonl));
+    }
+
+    @Test void setsEachRateAgainstItsPeerOfTheRun() throws IOException {
+        String table = table(
                 "{\"bench\": \"device\", \"device\": \"H100\"}",
                 "{\"bench\": \"matmul\", \"precision\": \"fp32\", \"n\": 2048, \"ms\": 0.5, \"gflops\": 35000.0}",
                 "{\"bench\": \"matmul\", \"precision\": \"fp32\", \"n\": 4096, \"ms\": 3.0, \"gflops\": 40000.0}",
@@ -38,8 +44,7 @@ class CudaBenchGoalsTest {
                 "{\"peer\": \"pytorch\", \"bench\": \"walkers\", \"compile\": false, \"walker_steps_per_s\": 1e11}",
                 "{\"bench\": \"nanda_torch_compile\", \"error\": \"timed out after 75s (see bench.log)\"}",
                 "{\"bench\": \"torch_brownian_compile\", \"error\": \"exit 1 (see bench.log)\"}",
-                "{\"cut short"));
-        String table = CudaBenchGoals.table(CudaBenchGoals.read(jsonl));
+                "{\"cut short");
         String[] lines = table.split("\n");
         assertEquals("| goal | groklab | PyTorch | ratio | target | met |", lines[0]);
         assertEquals("| nanda, one model, full batch, vs eager PyTorch | 4,000 steps/s | 1,000 steps/s | 4.00× | ≥ 3.00× | yes |",
@@ -58,15 +63,13 @@ class CudaBenchGoalsTest {
 
     /** A shorter run (cuda_bench.sh --quick) is set against the goals at the largest sizes it measured, named in the table. */
     @Test void aShorterRunIsJudgedAtItsLargestSizes() throws IOException {
-        Path jsonl = dir.resolve("quick.jsonl");
-        Files.write(jsonl, List.of(
+        String[] lines = table(
                 "{\"bench\": \"matmul\", \"precision\": \"fp32\", \"n\": 1024, \"gflops\": 20000.0}",
                 "{\"bench\": \"matmul\", \"precision\": \"fp32\", \"n\": 2048, \"gflops\": 30000.0}",
                 "{\"bench\": \"nanda_step\", \"models\": 1, \"mode\": \"graph\", \"steps_per_s\": 4000.0, \"model_steps_per_s\": 4000.0}",
                 "{\"bench\": \"nanda_step\", \"models\": 8, \"mode\": \"graph\", \"steps_per_s\": 1000.0, \"model_steps_per_s\": 8000.0}",
                 "{\"peer\": \"pytorch\", \"device\": \"cuda\", \"compile\": false, \"steps_per_s\": 500.0}",
-                "{\"peer\": \"pytorch\", \"bench\": \"matmul\", \"precision\": \"fp32\", \"n\": 2048, \"gflops\": 40000.0}"));
-        String[] lines = CudaBenchGoals.table(CudaBenchGoals.read(jsonl)).split("\n");
+                "{\"peer\": \"pytorch\", \"bench\": \"matmul\", \"precision\": \"fp32\", \"n\": 2048, \"gflops\": 40000.0}").split("\n");
         assertEquals("| 8-model ensemble, per model, vs one eager PyTorch model | 8,000 model-steps/s | 500 steps/s | 16.0× "
                 + "| ≥ 20.0× | no |", lines[5]);
         assertEquals("| matmul 2048 fp32 vs torch.matmul (cuBLAS) | 30,000 GFLOP/s | 40,000 GFLOP/s | 0.75× | ≥ 0.70× | yes |", lines[8]);
@@ -74,9 +77,7 @@ class CudaBenchGoalsTest {
     }
 
     @Test void anEmptyRunMeasuresNothing() throws IOException {
-        Path jsonl = dir.resolve("empty.jsonl");
-        Files.writeString(jsonl, "");
-        String table = CudaBenchGoals.table(CudaBenchGoals.read(jsonl));
+        String table = table();
         String[] lines = table.split("\n");
         assertEquals(10, lines.length, table);
         for (int i = 2; i < lines.length; i++) {
